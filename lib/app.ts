@@ -1,0 +1,125 @@
+// The server a user builds: routes, static responses, listen and close.
+import { isIP } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import { createDispatcher, type Handler, type Route } from './dispatch.js';
+import { errors } from './errors.js';
+import { checkStatus, headerLine, statusLine } from './http.js';
+import { NativeServer, type NativeStats } from './native.js';
+import { defaultOnError, nativeOptions, type ServerOptions } from './options.js';
+import { Output } from './output.js';
+
+export interface StaticOptions {
+  status?: number;
+  headers?: Record<string, string | number>;
+}
+
+export interface ListenOptions {
+  port?: number;
+  host?: string;
+}
+
+export type Stats = NativeStats;
+
+const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Z]+$/;
+
+function paramNames(path: string): string[] {
+  return path
+    .split('/')
+    .filter((s) => s.length > 1 && s[0] === ':')
+    .map((s) => s.slice(1));
+}
+
+export class App {
+  private readonly native: InstanceType<typeof NativeServer>;
+  private readonly routes: Route[] = [];
+  private closing?: Promise<void>;
+  private resolveClosed?: () => void;
+  private listening = false;
+
+  constructor(private readonly options: ServerOptions = {}) {
+    const native = nativeOptions(options);
+    const onError = () => this.options.onError ?? defaultOnError;
+    let output: Output | undefined;
+    const dispatch = (count: number, data?: Buffer, meta?: ArrayBuffer) => run(count, data, meta);
+    let run: (count: number, data?: Buffer, meta?: ArrayBuffer) => void = () => {};
+    this.native = new NativeServer(
+      native,
+      dispatch,
+      () => this.resolveClosed?.(),
+      (status, reason) => this.options.onClientError?.(errors.clientError(status, reason)),
+    );
+    output = new Output(this.native);
+    run = createDispatcher(this.routes, output, onError);
+  }
+
+  /** A response rendered once and served by native code on every GET and HEAD of path. */
+  static(path: string, body: string | Buffer | Uint8Array, options: StaticOptions = {}): this {
+    if (typeof path !== 'string') throw errors.invalidArgument('path', 'a string');
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? Buffer.from(body) : undefined;
+    if (bytes === undefined) throw errors.invalidArgument('body', 'a string, Buffer or Uint8Array');
+    let head = statusLine(checkStatus(options.status ?? 200));
+    let typed = false;
+    for (const [name, value] of Object.entries(options.headers ?? {})) {
+      head += headerLine(name, value);
+      typed ||= name.toLowerCase() === 'content-type';
+    }
+    if (!typed) head += typeof body === 'string' ? 'Content-Type: text/plain; charset=utf-8\r\n' : 'Content-Type: application/octet-stream\r\n';
+    head += `Content-Length: ${bytes.length}\r\n`;
+    this.native.addStatic('GET', path, head, bytes);
+    return this;
+  }
+
+  route(method: string, path: string, handler: Handler): this {
+    if (typeof method !== 'string' || !METHOD.test(method)) throw errors.invalidArgument('method', 'an upper-case HTTP method token');
+    if (typeof path !== 'string') throw errors.invalidArgument('path', 'a string');
+    if (typeof handler !== 'function') throw errors.invalidArgument('handler', 'a function');
+    this.native.addRoute(method, path, this.routes.length);
+    this.routes.push({ handler, paramNames: paramNames(path) });
+    return this;
+  }
+
+  get(path: string, handler: Handler): this {
+    return this.route('GET', path, handler);
+  }
+
+  post(path: string, handler: Handler): this {
+    return this.route('POST', path, handler);
+  }
+
+  put(path: string, handler: Handler): this {
+    return this.route('PUT', path, handler);
+  }
+
+  patch(path: string, handler: Handler): this {
+    return this.route('PATCH', path, handler);
+  }
+
+  delete(path: string, handler: Handler): this {
+    return this.route('DELETE', path, handler);
+  }
+
+  async listen(options: ListenOptions = {}): Promise<{ address: string; port: number }> {
+    const port = options.port ?? 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw errors.invalidOption('port', 'an integer from 0 to 65535');
+    let host = options.host ?? '0.0.0.0';
+    if (isIP(host) === 0) host = (await lookup(host)).address;
+    const bound = this.native.listen(host, port);
+    this.listening = true;
+    return bound;
+  }
+
+  /** Stops accepting, ends idle connections, lets in-flight responses finish. */
+  close(): Promise<void> {
+    if (this.closing === undefined) {
+      this.closing = new Promise<void>((resolve) => {
+        this.resolveClosed = resolve;
+      });
+      this.native.close();
+    }
+    return this.closing;
+  }
+
+  stats(): Stats {
+    return this.native.stats();
+  }
+}

@@ -1,0 +1,81 @@
+// The JS side of the crossing: one call per loop iteration runs the handlers of every request the
+// core read in that iteration.
+import { FLAG_HEAD, REQ_CONN, REQ_FIXED_WORDS, REQ_FLAGS, REQ_HANDLER, REQ_NUM_HEADERS, REQ_NUM_PARAMS, REQ_SEQ } from './protocol.js';
+import type { FastBuffer } from './bytes.js';
+import type { Output } from './output.js';
+import { Request } from './request.js';
+import { Response } from './response.js';
+
+export type Handler = (req: Request, res: Response) => unknown;
+
+export interface Route {
+  handler: Handler;
+  paramNames: readonly string[];
+}
+
+export type ErrorHook = (err: unknown, req: Request) => void;
+
+export function createDispatcher(routes: readonly Route[], output: Output, onError: () => ErrorHook) {
+  let data: FastBuffer;
+  let meta: Uint32Array;
+
+  const fail = (req: Request, res: Response, err: unknown) => {
+    try {
+      onError()(err, req);
+    } catch (hookError) {
+      // A broken hook must not take the server down or leave the client waiting.
+      process.emitWarning(`uvhttp: onError threw: ${String(hookError)}`);
+    }
+    if (res.finished) return;
+    const status = (err as { statusCode?: unknown })?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).end((err as Error).message);
+    } else {
+      res.status(500).end('Internal Server Error');
+    }
+  };
+
+  const settle = (req: Request, res: Response, result: unknown) => {
+    if (res.finished || result === undefined) return;
+    try {
+      res.send(result);
+    } catch (err) {
+      fail(req, res, err);
+    }
+  };
+
+  return function dispatch(count: number, newData?: Buffer, newMeta?: ArrayBuffer): void {
+    if (newData !== undefined && newMeta !== undefined) {
+      data = newData as FastBuffer;
+      meta = new Uint32Array(newMeta);
+    }
+    output.beginBatch();
+    let p = 0;
+    for (let i = 0; i < count; i++) {
+      const route = routes[meta[p + REQ_HANDLER]];
+      const req = new Request(data, meta, p, route.paramNames);
+      const res = new Response(output, meta[p + REQ_CONN], meta[p + REQ_SEQ], (meta[p + REQ_FLAGS] & FLAG_HEAD) !== 0);
+      p += REQ_FIXED_WORDS + 4 * meta[p + REQ_NUM_HEADERS] + 2 * meta[p + REQ_NUM_PARAMS];
+      let result: unknown;
+      try {
+        result = route.handler(req, res);
+      } catch (err) {
+        fail(req, res, err);
+        continue;
+      }
+      if (res.finished) continue;
+      if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+        req.detach();
+        (result as PromiseLike<unknown>).then(
+          (value) => settle(req, res, value),
+          (err: unknown) => fail(req, res, err),
+        );
+      } else if (result !== undefined) {
+        settle(req, res, result);
+      } else {
+        req.detach(); // the handler answers later
+      }
+    }
+    output.endBatch();
+  };
+}

@@ -1,0 +1,30 @@
+// Every error uvhttp throws or passes to a hook has a code, listed here and in the README.
+
+export interface UvhttpError extends Error {
+  code: string;
+  /** For errors about a request: the status the client was sent. */
+  statusCode?: number;
+}
+
+function make(code: string, message: string, statusCode?: number, Base: ErrorConstructor = Error): UvhttpError {
+  const err = new Base(message) as UvhttpError;
+  err.code = code;
+  if (statusCode !== undefined) err.statusCode = statusCode;
+  return err;
+}
+
+export const errors = {
+  invalidOption: (name: string, expected: string) =>
+    make('UVHTTP_ERR_INVALID_OPTION', `option ${name} must be ${expected}`, undefined, TypeError),
+  invalidArgument: (name: string, expected: string) =>
+    make('UVHTTP_ERR_INVALID_ARG', `${name} must be ${expected}`, undefined, TypeError),
+  invalidHeader: (name: string) =>
+    make('UVHTTP_ERR_INVALID_HEADER', `invalid header name or value for "${name}"`, undefined, TypeError),
+  invalidStatus: (code: unknown) =>
+    make('UVHTTP_ERR_INVALID_STATUS', `status must be an integer from 200 to 999, got ${String(code)}`, undefined, RangeError),
+  alreadySent: () => make('UVHTTP_ERR_ALREADY_SENT', 'the response was already sent'),
+  invalidJson: () => make('UVHTTP_ERR_INVALID_JSON', 'request body is not valid JSON', 400),
+  notListening: () => make('UVHTTP_ERR_NOT_LISTENING', 'the server is not listening'),
+  clientError: (status: number, reason: string) =>
+    make('UVHTTP_ERR_CLIENT', `rejected a request: ${status} ${reason}`, status),
+};

@@ -1,0 +1,18 @@
+// uvhttp: an HTTP/1.1 server in native code on Node's own event loop.
+import { App } from './app.js';
+import type { ServerOptions } from './options.js';
+
+export { App } from './app.js';
+export type { ListenOptions, StaticOptions, Stats } from './app.js';
+export type { Handler } from './dispatch.js';
+export { errors } from './errors.js';
+export type { UvhttpError } from './errors.js';
+export type { ServerOptions } from './options.js';
+export { Request } from './request.js';
+export type { Query } from './request.js';
+export { Response } from './response.js';
+export type { Body } from './response.js';
+
+export function createServer(options: ServerOptions = {}): App {
+  return new App(options);
+}

@@ -1,0 +1,46 @@
+// createServer's options: defaults and checks, apart from the server itself.
+import { errors } from './errors.js';
+import type { ErrorHook } from './dispatch.js';
+
+export interface ServerOptions {
+  /** Largest request body buffered for a handler, in bytes (default 1 MiB); larger gets 413. */
+  bodyLimit?: number;
+  /** Largest request head (request line and header fields), in bytes (default 16 KiB); larger gets 431. */
+  maxHeaderSize?: number;
+  /** Connections open at once beyond which new ones are accepted and closed (default: no limit). */
+  maxConnections?: number;
+  /** Milliseconds to receive a whole request head (default 60000); then 408. */
+  headersTimeout?: number;
+  /** Milliseconds to receive a whole request, body included (default 300000); then 408. */
+  requestTimeout?: number;
+  /** Milliseconds an idle keep-alive connection stays open (default 5000). */
+  keepAliveTimeout?: number;
+  /** Called with a handler's thrown error or rejected promise; default logs it to stderr. */
+  onError?: ErrorHook;
+  /** Called when the core rejects a request (malformed, over a limit, timed out). */
+  onClientError?: (err: Error & { code: string; statusCode?: number }) => void;
+}
+
+const NUMERIC = ['bodyLimit', 'maxHeaderSize', 'maxConnections', 'headersTimeout', 'requestTimeout', 'keepAliveTimeout'] as const;
+
+export function nativeOptions(options: ServerOptions): Record<string, number | undefined> {
+  if (options === null || typeof options !== 'object') throw errors.invalidArgument('options', 'an object');
+  const out: Record<string, number | undefined> = {};
+  for (const name of NUMERIC) {
+    const v = options[name];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || !Number.isInteger(v)) {
+      throw errors.invalidOption(name, 'a non-negative integer');
+    }
+    out[name] = v;
+  }
+  if (out.bodyLimit !== undefined && out.bodyLimit > 0x7fffffff) throw errors.invalidOption('bodyLimit', 'below 2 GiB');
+  for (const name of ['onError', 'onClientError'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') throw errors.invalidOption(name, 'a function');
+  }
+  return out;
+}
+
+export const defaultOnError: ErrorHook = (err) => {
+  console.error('uvhttp: a handler failed:', err);
+};

@@ -1,0 +1,189 @@
+// The request a handler sees: a view over the batch buffer, decoding only what the handler reads.
+import { parse as parseQuery } from 'node:querystring';
+import type { FastBuffer } from './bytes.js';
+import { errors } from './errors.js';
+import {
+  FLAG_HTTP10,
+  REQ_BODY_LEN,
+  REQ_BODY_OFF,
+  REQ_FIXED_WORDS,
+  REQ_FLAGS,
+  REQ_METHOD_LEN,
+  REQ_METHOD_OFF,
+  REQ_NUM_HEADERS,
+  REQ_NUM_PARAMS,
+  REQ_PATH_LEN,
+  REQ_TARGET_LEN,
+  REQ_TARGET_OFF,
+} from './protocol.js';
+
+export type Query = Record<string, string | string[]>;
+
+// The common methods as shared strings: reading req.method allocates nothing.
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+function lower(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
+function decodeParam(raw: string): string {
+  if (raw.indexOf('%') === -1) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export class Request {
+  private _method?: string;
+  private _url?: string;
+  private _query?: Query;
+  private _params?: Record<string, string>;
+  private _headers?: Record<string, string>;
+  /** Subtracted from every offset once the request owns a copy of its bytes. */
+  private shift = 0;
+  private detached = false;
+
+  /** @internal */
+  constructor(
+    private data: FastBuffer,
+    private meta: Uint32Array,
+    private rec: number,
+    private readonly paramNames: readonly string[],
+  ) {}
+
+  get method(): string {
+    if (this._method === undefined) {
+      const off = this.meta[this.rec + REQ_METHOD_OFF] - this.shift;
+      const m = this.data.latin1Slice(off, off + this.meta[this.rec + REQ_METHOD_LEN]);
+      this._method = METHODS.find((k) => k === m) ?? m;
+    }
+    return this._method;
+  }
+
+  /** The request-target as sent: path and query. */
+  get url(): string {
+    if (this._url === undefined) {
+      const off = this.meta[this.rec + REQ_TARGET_OFF] - this.shift;
+      this._url = this.data.latin1Slice(off, off + this.meta[this.rec + REQ_TARGET_LEN]);
+    }
+    return this._url;
+  }
+
+  get path(): string {
+    const url = this.url;
+    const n = this.meta[this.rec + REQ_PATH_LEN];
+    return n === url.length ? url : url.slice(0, n);
+  }
+
+  get query(): Query {
+    if (this._query === undefined) {
+      const url = this.url;
+      const n = this.meta[this.rec + REQ_PATH_LEN];
+      this._query = (n < url.length ? parseQuery(url.slice(n + 1)) : Object.create(null)) as Query;
+    }
+    return this._query;
+  }
+
+  get params(): Record<string, string> {
+    if (this._params === undefined) {
+      const params: Record<string, string> = Object.create(null);
+      const meta = this.meta;
+      const count = meta[this.rec + REQ_NUM_PARAMS];
+      let p = this.rec + REQ_FIXED_WORDS + 4 * meta[this.rec + REQ_NUM_HEADERS];
+      for (let i = 0; i < count; i++, p += 2) {
+        const off = meta[p] - this.shift;
+        params[this.paramNames[i]] = decodeParam(this.data.latin1Slice(off, off + meta[p + 1]));
+      }
+      this._params = params;
+    }
+    return this._params;
+  }
+
+  /** HTTP/1.0 or HTTP/1.1. */
+  get httpVersion(): string {
+    return this.meta[this.rec + REQ_FLAGS] & FLAG_HTTP10 ? '1.0' : '1.1';
+  }
+
+  /** A header's value by case-insensitive name; repeated fields are joined with ", ". */
+  header(name: string): string | undefined {
+    const meta = this.meta;
+    const data = this.data;
+    const len = name.length;
+    const count = meta[this.rec + REQ_NUM_HEADERS];
+    let result: string | undefined;
+    let p = this.rec + REQ_FIXED_WORDS;
+    for (let i = 0; i < count; i++, p += 4) {
+      if (meta[p + 1] !== len) continue;
+      const off = meta[p] - this.shift;
+      let j = 0;
+      while (j < len && lower(data[off + j]) === lower(name.charCodeAt(j))) j++;
+      if (j !== len) continue;
+      const v = meta[p + 2] - this.shift;
+      const value = data.latin1Slice(v, v + meta[p + 3]);
+      result = result === undefined ? value : `${result}, ${value}`;
+    }
+    return result;
+  }
+
+  /** All headers, names lower-cased; built on first read. */
+  get headers(): Record<string, string> {
+    if (this._headers === undefined) {
+      const headers: Record<string, string> = Object.create(null);
+      const meta = this.meta;
+      const count = meta[this.rec + REQ_NUM_HEADERS];
+      let p = this.rec + REQ_FIXED_WORDS;
+      for (let i = 0; i < count; i++, p += 4) {
+        const n = meta[p] - this.shift;
+        const v = meta[p + 2] - this.shift;
+        const name = this.data.latin1Slice(n, n + meta[p + 1]).toLowerCase();
+        const value = this.data.latin1Slice(v, v + meta[p + 3]);
+        headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+      }
+      this._headers = headers;
+    }
+    return this._headers;
+  }
+
+  /** The body bytes (a copy the handler may keep). */
+  buffer(): Promise<Buffer> {
+    return Promise.resolve(Buffer.from(this.body()));
+  }
+
+  text(): Promise<string> {
+    return Promise.resolve(this.body().toString('utf8'));
+  }
+
+  json(): Promise<unknown> {
+    const text = this.body().toString('utf8');
+    try {
+      return Promise.resolve(JSON.parse(text) as unknown);
+    } catch {
+      return Promise.reject(errors.invalidJson());
+    }
+  }
+
+  private body(): Buffer {
+    const off = this.meta[this.rec + REQ_BODY_OFF] - this.shift;
+    return this.data.subarray(off, off + this.meta[this.rec + REQ_BODY_LEN]);
+  }
+
+  /**
+   * @internal The batch buffers are reused after the loop iteration; a handler still running then
+   * keeps its request valid by taking a copy of just its own bytes.
+   */
+  detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    const meta = this.meta;
+    const rec = this.rec;
+    const words = REQ_FIXED_WORDS + 4 * meta[rec + REQ_NUM_HEADERS] + 2 * meta[rec + REQ_NUM_PARAMS];
+    const start = meta[rec + REQ_METHOD_OFF];
+    const end = meta[rec + REQ_BODY_OFF] + meta[rec + REQ_BODY_LEN];
+    this.data = Buffer.from(this.data.subarray(start, end)) as FastBuffer;
+    this.meta = meta.slice(rec, rec + words);
+    this.rec = 0;
+    this.shift = start;
+  }
+}

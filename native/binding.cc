@@ -1,0 +1,259 @@
+// The N-API face of the server: argument checks, the shared batch buffers, and the one JS call per
+// loop iteration. Everything below this file is plain C++ on libuv.
+#include <napi.h>
+#include <uv.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "server.h"
+
+namespace uvhttp {
+
+namespace {
+
+constexpr size_t kInitialBatchBytes = 256 * 1024;
+constexpr size_t kInitialBatchWords = 16 * 1024;
+
+uint64_t option(const Napi::Object &o, const char *name, uint64_t fallback) {
+  Napi::Value v = o.Get(name);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsNumber() || v.As<Napi::Number>().DoubleValue() < 0)
+    throw Napi::TypeError::New(o.Env(), std::string("option ") + name + " must be a non-negative number");
+  return static_cast<uint64_t>(v.As<Napi::Number>().DoubleValue());
+}
+
+std::string string_arg(const Napi::CallbackInfo &info, size_t i, const char *what) {
+  if (!info[i].IsString()) throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a string");
+  return info[i].As<Napi::String>().Utf8Value();
+}
+
+} // namespace
+
+class ServerWrap : public Napi::ObjectWrap<ServerWrap>, public JsBridge, public BatchStorage {
+public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeServer",
+                       {
+                           InstanceMethod<&ServerWrap::AddStatic>("addStatic"),
+                           InstanceMethod<&ServerWrap::AddRoute>("addRoute"),
+                           InstanceMethod<&ServerWrap::SetOutput>("setOutput"),
+                           InstanceMethod<&ServerWrap::Listen>("listen"),
+                           InstanceMethod<&ServerWrap::Close>("close"),
+                           InstanceMethod<&ServerWrap::Flush>("flush"),
+                           InstanceMethod<&ServerWrap::Stats>("stats"),
+                       });
+  }
+
+  // new NativeServer(options, dispatch(count, data?, meta?), onClosed(), onClientError(status, reason))
+  explicit ServerWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ServerWrap>(info), env_(info.Env()) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsObject() || !info[1].IsFunction() || !info[2].IsFunction() || !info[3].IsFunction())
+      throw Napi::TypeError::New(env, "NativeServer(options, dispatch, onClosed, onClientError)");
+    Napi::Object o = info[0].As<Napi::Object>();
+    ServerOptions opt;
+    opt.body_limit = option(o, "bodyLimit", opt.body_limit);
+    opt.max_header_size = option(o, "maxHeaderSize", opt.max_header_size);
+    opt.max_target_length = option(o, "maxTargetLength", opt.max_target_length);
+    opt.max_connections = static_cast<uint32_t>(option(o, "maxConnections", opt.max_connections));
+    opt.headers_timeout_ms = option(o, "headersTimeout", opt.headers_timeout_ms);
+    opt.request_timeout_ms = option(o, "requestTimeout", opt.request_timeout_ms);
+    opt.keep_alive_timeout_ms = option(o, "keepAliveTimeout", opt.keep_alive_timeout_ms);
+    opt.write_timeout_ms = option(o, "writeTimeout", opt.write_timeout_ms);
+    opt.max_output = option(o, "maxOutput", opt.max_output);
+    if (opt.body_limit > 0x7fffffffu)
+      throw Napi::RangeError::New(env, "bodyLimit must be below 2 GiB");
+
+    dispatch_ = Napi::Persistent(info[1].As<Napi::Function>());
+    on_closed_ = Napi::Persistent(info[2].As<Napi::Function>());
+    on_client_error_ = Napi::Persistent(info[3].As<Napi::Function>());
+
+    uv_loop_t *loop = nullptr;
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop)
+      throw Napi::Error::New(env, "no event loop");
+    if (!allocate(kInitialBatchBytes, kInitialBatchWords, 0, 0))
+      throw Napi::Error::New(env, "out of memory");
+    server_ = std::make_unique<Server>(loop, opt, this, this);
+  }
+
+private:
+  // addStatic(method, path, head, body): head is the status line and header fields, CRLF-ended.
+  Napi::Value AddStatic(const Napi::CallbackInfo &info) {
+    std::string method = string_arg(info, 0, "method");
+    std::string path = string_arg(info, 1, "path");
+    StaticResponse r;
+    r.head = string_arg(info, 2, "head");
+    if (!info[3].IsBuffer()) throw Napi::TypeError::New(info.Env(), "body must be a Buffer");
+    auto body = info[3].As<Napi::Buffer<char>>();
+    r.body.assign(body.Data(), body.Length());
+    std::string err = server_->add_static(method, path, std::move(r));
+    if (!err.empty()) throw Napi::Error::New(info.Env(), err);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value AddRoute(const Napi::CallbackInfo &info) {
+    std::string method = string_arg(info, 0, "method");
+    std::string path = string_arg(info, 1, "path");
+    if (!info[2].IsNumber()) throw Napi::TypeError::New(info.Env(), "handler id must be a number");
+    std::string err = server_->add_dynamic(method, path, info[2].As<Napi::Number>().Uint32Value());
+    if (!err.empty()) throw Napi::Error::New(info.Env(), err);
+    return info.Env().Undefined();
+  }
+
+  // setOutput(data: Buffer, records: Int32Array): where JS writes its responses (see Server).
+  Napi::Value SetOutput(const Napi::CallbackInfo &info) {
+    if (!info[0].IsBuffer() || !info[1].IsTypedArray())
+      throw Napi::TypeError::New(info.Env(), "setOutput(Buffer, Int32Array)");
+    auto data = info[0].As<Napi::Buffer<uint8_t>>();
+    auto records = info[1].As<Napi::TypedArray>();
+    if (records.TypedArrayType() != napi_int32_array)
+      throw Napi::TypeError::New(info.Env(), "records must be an Int32Array");
+    out_data_ = Napi::Persistent(data);
+    out_records_ = Napi::Persistent(records.As<Napi::Int32Array>());
+    out_data_ptr_ = data.Data();
+    out_records_ptr_ = records.As<Napi::Int32Array>().Data();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Listen(const Napi::CallbackInfo &info) {
+    std::string host = string_arg(info, 0, "host");
+    if (!info[1].IsNumber()) throw Napi::TypeError::New(info.Env(), "port must be a number");
+    if (!out_records_ptr_) throw Napi::Error::New(info.Env(), "setOutput must be called before listen");
+    std::string address;
+    int port = 0;
+    int r = server_->listen(host.c_str(), info[1].As<Napi::Number>().Int32Value(), &address, &port);
+    if (r != 0) {
+      Napi::Error e = Napi::Error::New(info.Env(), std::string(uv_strerror(r)) + " (" + host + ":" +
+                                                       std::to_string(info[1].As<Napi::Number>().Int32Value()) + ")");
+      e.Set("code", Napi::String::New(info.Env(), uv_err_name(r)));
+      throw e;
+    }
+    if (!referenced_) {
+      Ref(); // the uv handles point at us: stay alive until they are closed
+      referenced_ = true;
+    }
+    Napi::Object result = Napi::Object::New(info.Env());
+    result.Set("address", address);
+    result.Set("port", port);
+    return result;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo &info) {
+    server_->close();
+    return info.Env().Undefined();
+  }
+
+  // flush(): take the responses JS wrote outside a batch and send them.
+  Napi::Value Flush(const Napi::CallbackInfo &info) {
+    server_->take_responses(out_data_ptr_, out_records_ptr_);
+    server_->flush_all();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo &info) {
+    const ServerStats &s = server_->stats();
+    Napi::Object o = Napi::Object::New(info.Env());
+    auto set = [&](const char *k, uint64_t v) { o.Set(k, Napi::Number::New(info.Env(), static_cast<double>(v))); };
+    set("connections", s.connections);
+    set("connectionsTotal", s.connections_total);
+    set("connectionsRejected", s.connections_rejected);
+    set("requests", s.requests);
+    set("jsDispatches", s.js_dispatches);
+    set("bytesRead", s.bytes_read);
+    set("bytesWritten", s.bytes_written);
+    set("parseErrors", s.parse_errors);
+    set("timeouts", s.timeouts);
+    return o;
+  }
+
+  // JsBridge ---------------------------------------------------------------------------------
+
+  void run_batch(uint32_t count) override {
+    Napi::HandleScope scope(env_);
+    napi_value args[3] = {Napi::Number::New(env_, count), env_.Undefined(), env_.Undefined()};
+    if (storage_replaced_) {
+      args[1] = batch_data_.Value();
+      args[2] = batch_meta_.Value();
+      storage_replaced_ = false;
+    }
+    // MakeCallback, not Call: when it returns, Node has run the microtasks and nextTicks the
+    // handlers queued, so responses of handlers that awaited resolved promises are in this batch too.
+    call(dispatch_, {args[0], args[1], args[2]});
+    server_->take_responses(out_data_ptr_, out_records_ptr_);
+  }
+
+  void closed() override {
+    Napi::HandleScope scope(env_);
+    call(on_closed_, {});
+    if (referenced_) {
+      referenced_ = false;
+      Unref();
+    }
+  }
+
+  void client_error(int status, std::string_view reason) override {
+    Napi::HandleScope scope(env_);
+    call(on_client_error_, {Napi::Number::New(env_, status),
+                            Napi::String::New(env_, reason.data(), reason.size())});
+  }
+
+  void call(Napi::FunctionReference &fn, const std::initializer_list<napi_value> &args) {
+    try {
+      fn.MakeCallback(Value(), args);
+    } catch (const Napi::Error &e) {
+      // Our JS layer catches handler errors itself; anything that gets here is a bug in it, and
+      // belongs to process 'uncaughtException' rather than to a silent drop.
+      napi_fatal_exception(env_, e.Value());
+    }
+  }
+
+  // BatchStorage -----------------------------------------------------------------------------
+
+  bool grow(size_t data_bytes, size_t meta_words, size_t used_bytes, size_t used_words) override {
+    Napi::HandleScope scope(env_);
+    return allocate(data_bytes, meta_words, used_bytes, used_words);
+  }
+
+  bool allocate(size_t data_bytes, size_t meta_words, size_t used_bytes, size_t used_words) {
+    try {
+      auto d = Napi::Buffer<uint8_t>::New(env_, data_bytes);
+      auto m = Napi::ArrayBuffer::New(env_, meta_words * sizeof(uint32_t));
+      if (used_bytes) std::memcpy(d.Data(), data, used_bytes);
+      if (used_words) std::memcpy(m.Data(), meta, used_words * sizeof(uint32_t));
+      batch_data_ = Napi::Persistent(d);
+      batch_meta_ = Napi::Persistent(m);
+      data = d.Data();
+      meta = static_cast<uint32_t *>(m.Data());
+      data_capacity = data_bytes;
+      meta_capacity = meta_words;
+      storage_replaced_ = true;
+      return true;
+    } catch (const Napi::Error &) {
+      return false;
+    }
+  }
+
+  Napi::Env env_;
+  std::unique_ptr<Server> server_;
+  Napi::FunctionReference dispatch_;
+  Napi::FunctionReference on_closed_;
+  Napi::FunctionReference on_client_error_;
+  Napi::Reference<Napi::Buffer<uint8_t>> batch_data_;
+  Napi::Reference<Napi::ArrayBuffer> batch_meta_;
+  bool storage_replaced_ = false;
+  Napi::Reference<Napi::Buffer<uint8_t>> out_data_;
+  Napi::Reference<Napi::Int32Array> out_records_;
+  uint8_t *out_data_ptr_ = nullptr;
+  int32_t *out_records_ptr_ = nullptr;
+  bool referenced_ = false;
+};
+
+} // namespace uvhttp
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeServer", uvhttp::ServerWrap::Define(env));
+  return exports;
+}
+
+NODE_API_MODULE(uvhttp, InitAddon)

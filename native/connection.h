@@ -1,0 +1,110 @@
+// One accepted TCP connection: reads, parses requests in order, hands each to the router, and keeps
+// the responses in request order in a corked output that the server flushes once per loop iteration.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "http_errors.h"
+#include "message.h"
+#include "parser.h"
+#include "response.h"
+
+namespace uvhttp {
+
+class Server;
+
+class Connection {
+public:
+  Connection(Server *server, uint32_t id);
+  ~Connection();
+  Connection(const Connection &) = delete;
+  Connection &operator=(const Connection &) = delete;
+
+  uv_tcp_t *handle() { return &tcp_; }
+  uint32_t id() const { return id_; }
+
+  // Starts reading once the socket is accepted.
+  void start();
+  // A JS handler's response for request seq: head is the status line and header fields, each CRLF-ended.
+  void respond(uint32_t seq, std::string_view head, std::string_view body);
+  // Sends what the output holds; called once per loop iteration by the server.
+  void flush();
+  // Graceful end when the server closes: at once if idle, else after the in-flight responses.
+  void close_when_idle();
+  // Ends the connection now.
+  void close();
+  bool closing() const { return closing_; }
+
+  // Called once a second: closes the connection when one of its timeouts has passed.
+  void check_timeouts(uint64_t now);
+
+  static constexpr size_t kMaxHeaders = 100;
+
+private:
+  enum class State : uint8_t { Head, Body, ChunkedBody, Lingering };
+
+  static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+  static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+  static void on_write(uv_write_t *req, int status);
+  static void on_shutdown(uv_shutdown_t *req, int status);
+  static void on_close(uv_handle_t *h);
+
+  // Parses and answers every complete request in data[0, len); keeps an incomplete tail.
+  void process(char *data, size_t len, bool own_buffer);
+  // Handles one complete request (head parsed, body complete).
+  void complete(const RequestHead &head, const MessageInfo &info, const char *head_start,
+                size_t head_len, const char *body, size_t body_len);
+  // Rejects the current request and ends the connection after the error response.
+  void fail(HttpError e);
+  // Appends a ready response for seq, in order.
+  template <typename Render> void deliver(uint32_t seq, bool close_after, Render &&render);
+  void drain_queue();
+  void keep_tail(char *data, size_t from, size_t len, bool own_buffer);
+  void ensure_capacity(size_t need);
+  void mark_dirty();
+  void after_output_sent();
+  void update_read_state();
+  void send_continue();
+
+  Server *server_;
+  uint32_t id_;
+  uv_tcp_t tcp_;
+
+  // Input: bytes of a request that spans reads. Empty most of the time: reads go to the server's
+  // shared buffer and only an incomplete tail is copied here.
+  char *in_ = nullptr;
+  size_t in_len_ = 0;
+  size_t in_cap_ = 0;
+
+  // The request being received across reads.
+  State state_ = State::Head;
+  size_t last_len_ = 0;  // for parse_request's re-parse shortcut
+  size_t head_len_ = 0;
+  uint64_t body_len_ = 0;
+  size_t decoded_ = 0;
+  ChunkedDecoder decoder_{};
+
+  // Output.
+  ResponseQueue queue_;
+  std::string out_;
+  uint32_t next_seq_ = 0;
+  size_t bytes_in_flight_ = 0;
+  bool write_in_flight_ = false;
+  bool dirty_ = false;
+  bool no_more_requests_ = false; // a request said close, failed, or the peer half-closed
+  bool close_after_flush_ = false;
+  bool closing_ = false;          // uv_close called
+  bool reading_ = false;
+  bool peer_ended_ = false;
+  bool shutting_down_ = false;
+  uint64_t last_activity_ = 0;   // loop time of the last byte read or written
+  uint64_t request_started_ = 0; // loop time of the first byte of the request being received
+
+  friend class Server;
+};
+
+} // namespace uvhttp
