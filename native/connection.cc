@@ -19,12 +19,6 @@ constexpr size_t kMaxPendingResponses = 256;
 constexpr size_t kKeepInputCapacity = 64 * 1024;
 constexpr size_t kMinReadSpace = 16 * 1024;
 
-struct WriteReq {
-  uv_write_t req;
-  std::string data;
-  size_t offset;
-};
-
 std::string error_head(const ErrorResponse &r, const std::string *allow) {
   std::string head;
   head.reserve(128);
@@ -42,72 +36,98 @@ std::string error_head(const ErrorResponse &r, const std::string *allow) {
 
 } // namespace
 
-Connection::Connection(Server *server, uint32_t id) : server_(server), id_(id) { tcp_.data = this; }
+Connection::Connection(Server *server, uint32_t id, socket_t fd) : server_(server), id_(id), fd_(fd) {
+  poll_.data = this;
+}
 
 Connection::~Connection() { std::free(in_); }
 
-void Connection::start() {
-  uv_tcp_nodelay(&tcp_, 1);
+bool Connection::start() {
+  set_nodelay(fd_);
+  if (uv_poll_init_socket(server_->loop_, &poll_, fd_) != 0) return false;
+  poll_.data = this;
   last_activity_ = uv_now(server_->loop_);
-  reading_ = uv_read_start(reinterpret_cast<uv_stream_t *>(&tcp_), on_alloc, on_read) == 0;
-  if (!reading_) close();
+  reading_ = true;
+  update_poll();
+  return true;
 }
 
-void Connection::on_alloc(uv_handle_t *h, size_t, uv_buf_t *buf) {
-  auto *c = static_cast<Connection *>(h->data);
-  Server *s = c->server_;
-  if (c->in_len_ == 0 && !s->read_buffer_busy_) {
-    s->read_buffer_busy_ = true;
-    *buf = uv_buf_init(s->read_buffer_.get(), Server::kReadBufferSize);
-    return;
-  }
-  // A request spans reads: read straight after its bytes, sized for the body when we know it.
-  size_t want = kMinReadSpace;
-  if (c->state_ == State::Body) {
-    uint64_t total = c->head_len_ + c->body_len_;
-    if (total > c->in_len_ && total - c->in_len_ > want) want = static_cast<size_t>(total - c->in_len_);
-  }
-  c->ensure_capacity(c->in_len_ + want);
-  if (!c->in_) {
-    *buf = uv_buf_init(nullptr, 0); // libuv reports UV_ENOBUFS to on_read
-    return;
-  }
-  *buf = uv_buf_init(c->in_ + c->in_len_, static_cast<unsigned>(c->in_cap_ - c->in_len_));
-}
-
-void Connection::on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
-  auto *c = static_cast<Connection *>(stream->data);
-  Server *s = c->server_;
-  const bool shared = buf->base == s->read_buffer_.get();
-  if (shared) s->read_buffer_busy_ = false;
-  if (nread == 0 || c->closing_) return;
-  if (nread < 0) {
-    if (nread == UV_EOF && c->state_ != State::Lingering) {
-      // A half-close: answer what was asked, then close.
-      c->peer_ended_ = true;
-      c->no_more_requests_ = true;
-      uv_read_stop(stream);
-      c->reading_ = false;
-      c->close_after_flush_ = true;
-      c->after_output_sent();
-      return;
-    }
-    c->close();
-    return;
-  }
-  s->stats_.bytes_read += static_cast<uint64_t>(nread);
-  c->last_activity_ = uv_now(s->loop_);
-  if (c->state_ == State::Lingering) return; // discarding what follows a final response
-  if (c->state_ == State::Head && c->in_len_ == 0) c->request_started_ = c->last_activity_;
-  if (shared) {
-    c->process(buf->base, static_cast<size_t>(nread), false);
+void Connection::update_poll() {
+  const int want = (reading_ ? UV_READABLE : 0) | (waiting_writable_ ? UV_WRITABLE : 0);
+  if (want == events_ || closing_) return;
+  events_ = want;
+  if (want) {
+    uv_poll_start(&poll_, want, on_poll);
   } else {
-    c->in_len_ += static_cast<size_t>(nread);
-    c->process(c->in_, c->in_len_, true);
+    uv_poll_stop(&poll_);
   }
-  if (c->closing_) return;
-  if (!c->out_.empty()) c->mark_dirty();
-  c->update_read_state();
+}
+
+void Connection::on_poll(uv_poll_t *h, int status, int events) {
+  auto *c = static_cast<Connection *>(h->data);
+  if (status < 0) return c->close();
+  if (events & UV_WRITABLE) {
+    c->send_output();
+    if (c->closing_) return;
+  }
+  if (events & UV_READABLE) c->read_some();
+}
+
+void Connection::read_some() {
+  Server *s = server_;
+  // Reads land in the server's shared buffer; only a request spanning reads gets a buffer here,
+  // sized for its body when the length is known.
+  char *buf;
+  size_t cap;
+  bool shared = in_len_ == 0;
+  if (shared) {
+    buf = s->read_buffer_.get();
+    cap = Server::kReadBufferSize;
+  } else {
+    size_t want = kMinReadSpace;
+    if (state_ == State::Body) {
+      uint64_t total = head_len_ + body_len_;
+      if (total > in_len_ && total - in_len_ > want) want = static_cast<size_t>(total - in_len_);
+    }
+    ensure_capacity(in_len_ + want);
+    if (!in_) return close();
+    buf = in_ + in_len_;
+    cap = in_cap_ - in_len_;
+  }
+  long n;
+  do {
+    n = sock_recv(fd_, buf, cap);
+  } while (n < 0 && interrupted(last_socket_error()));
+  if (n < 0) {
+    if (!would_block(last_socket_error())) close();
+    return;
+  }
+  if (n == 0) return on_end_of_input();
+
+  s->stats_.bytes_read += static_cast<uint64_t>(n);
+  last_activity_ = uv_now(s->loop_);
+  if (state_ == State::Lingering) return; // discarding what follows a final response
+  if (state_ == State::Head && in_len_ == 0) request_started_ = last_activity_;
+  if (shared) {
+    process(buf, static_cast<size_t>(n), false);
+  } else {
+    in_len_ += static_cast<size_t>(n);
+    process(in_, in_len_, true);
+  }
+  if (closing_) return;
+  if (!out_.empty()) mark_dirty();
+  update_read_state();
+}
+
+void Connection::on_end_of_input() {
+  if (state_ == State::Lingering) return close();
+  // A half-close: answer what was asked, then close.
+  peer_ended_ = true;
+  no_more_requests_ = true;
+  reading_ = false;
+  update_poll();
+  close_after_flush_ = true;
+  after_output_sent();
 }
 
 // Re-reads a head kept across reads: its pointers moved with the bytes.
@@ -341,95 +361,66 @@ void Connection::mark_dirty() { server_->mark_dirty(this); }
 
 void Connection::flush() {
   dirty_ = false;
-  if (closing_ || write_in_flight_) return;
+  if (closing_ || waiting_writable_) return; // the writable event sends the rest
   if (out_.empty()) return after_output_sent();
-  uv_stream_t *stream = reinterpret_cast<uv_stream_t *>(&tcp_);
-  uv_buf_t b = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
-  int r = uv_try_write(stream, &b, 1);
-  if (r == static_cast<int>(out_.size())) {
-    server_->stats_.bytes_written += static_cast<uint64_t>(r);
-    out_.clear(); // keeps its capacity: the next iteration's responses need no allocation
-    after_output_sent();
-    return;
-  }
-  if (r < 0 && r != UV_EAGAIN) return close();
-  const size_t done = r > 0 ? static_cast<size_t>(r) : 0;
-  server_->stats_.bytes_written += done;
-  // The kernel took part: the rest goes out asynchronously, and a new output collects meanwhile.
-  auto *w = new (std::nothrow) WriteReq{};
-  if (!w) return close();
-  w->data = std::move(out_);
-  out_.clear();
-  w->offset = done;
-  w->req.data = this;
-  uv_buf_t rest = uv_buf_init(w->data.data() + done, static_cast<unsigned>(w->data.size() - done));
-  write_in_flight_ = true;
-  bytes_in_flight_ = rest.len;
-  if (uv_write(&w->req, stream, &rest, 1, on_write) != 0) {
-    write_in_flight_ = false;
-    delete w;
-    return close();
-  }
-  update_read_state();
+  send_output();
 }
 
-void Connection::on_write(uv_write_t *req, int status) {
-  auto *w = reinterpret_cast<WriteReq *>(req);
-  auto *c = static_cast<Connection *>(req->data);
-  if (status == 0) c->server_->stats_.bytes_written += w->data.size() - w->offset;
-  delete w;
-  c->write_in_flight_ = false;
-  c->bytes_in_flight_ = 0;
-  if (c->closing_) return;
-  if (status < 0) return c->close();
-  c->last_activity_ = uv_now(c->server_->loop_);
-  if (!c->out_.empty()) {
-    c->flush();
-  } else {
-    c->after_output_sent();
+void Connection::send_output() {
+  Server *s = server_;
+  while (out_sent_ < out_.size()) {
+    long n = sock_send(fd_, out_.data() + out_sent_, out_.size() - out_sent_);
+    if (n < 0) {
+      const int err = last_socket_error();
+      if (interrupted(err)) continue;
+      if (would_block(err)) break;
+      return close();
+    }
+    out_sent_ += static_cast<size_t>(n);
+    s->stats_.bytes_written += static_cast<uint64_t>(n);
+    last_write_progress_ = uv_now(s->loop_);
   }
-  if (!c->closing_) c->update_read_state();
+  if (out_sent_ == out_.size()) {
+    out_.clear(); // keeps its capacity: the next iteration's responses need no allocation
+    out_sent_ = 0;
+    if (waiting_writable_) {
+      waiting_writable_ = false;
+      update_poll();
+    }
+    after_output_sent();
+  } else if (!waiting_writable_) {
+    waiting_writable_ = true;
+    last_write_progress_ = uv_now(s->loop_);
+    update_poll();
+  }
+  if (!closing_) update_read_state();
 }
 
 void Connection::after_output_sent() {
-  if (closing_ || write_in_flight_ || !out_.empty() || !queue_.empty()) return;
-  if (server_->closing_ && !shutting_down_) {
-    close_after_flush_ = true;
-  }
+  if (closing_ || waiting_writable_ || !out_.empty() || !queue_.empty()) return;
+  if (server_->closing_) close_after_flush_ = true;
   if (!close_after_flush_ || shutting_down_) return;
   if (peer_ended_) return close();
   // Send FIN, then keep reading (and discarding) until the peer closes: closing with unread input
   // would send RST, which can destroy the response before the client reads it.
   shutting_down_ = true;
   state_ = State::Lingering;
-  auto *req = new (std::nothrow) uv_shutdown_t;
-  if (!req) return close();
-  req->data = this;
-  if (uv_shutdown(req, reinterpret_cast<uv_stream_t *>(&tcp_), on_shutdown) != 0) {
-    delete req;
-    return close();
-  }
+  in_len_ = 0;
+  shutdown_send(fd_);
+  last_activity_ = uv_now(server_->loop_);
   if (!reading_) {
-    reading_ = uv_read_start(reinterpret_cast<uv_stream_t *>(&tcp_), on_alloc, on_read) == 0;
+    reading_ = true;
+    update_poll();
   }
-}
-
-void Connection::on_shutdown(uv_shutdown_t *req, int status) {
-  auto *c = static_cast<Connection *>(req->data);
-  delete req;
-  if (status < 0 && !c->closing_) c->close();
 }
 
 void Connection::update_read_state() {
   if (closing_ || peer_ended_ || state_ == State::Lingering) return;
   const bool want = queue_.size() < kMaxPendingResponses &&
-                    out_.size() + bytes_in_flight_ < server_->options_.max_output;
-  uv_stream_t *stream = reinterpret_cast<uv_stream_t *>(&tcp_);
-  if (want && !reading_) {
-    reading_ = uv_read_start(stream, on_alloc, on_read) == 0;
-  } else if (!want && reading_) {
-    uv_read_stop(stream);
-    reading_ = false;
+                    out_.size() - out_sent_ < server_->options_.max_output;
+  if (want != reading_) {
+    reading_ = want;
+    update_poll();
   }
 }
 
@@ -441,9 +432,9 @@ void Connection::check_timeouts(uint64_t now) {
     if (now - last_activity_ > kLingerMs) close();
     return;
   }
-  if (write_in_flight_) {
-    // A reader that takes nothing for a whole keep-alive period is gone or hostile.
-    if (now - last_activity_ > opt.write_timeout_ms) {
+  if (waiting_writable_) {
+    // A reader that takes nothing for this long is gone or hostile.
+    if (now - last_write_progress_ > opt.write_timeout_ms) {
       ++server_->stats_.timeouts;
       close();
     }
@@ -464,7 +455,7 @@ void Connection::check_timeouts(uint64_t now) {
 
 void Connection::close_when_idle() {
   no_more_requests_ = true;
-  if (queue_.empty() && out_.empty() && !write_in_flight_) return close();
+  if (queue_.empty() && out_.empty()) return close();
   close_after_flush_ = true;
   if (state_ != State::Lingering) {
     state_ = State::Lingering;
@@ -476,11 +467,12 @@ void Connection::close() {
   if (closing_) return;
   closing_ = true;
   queue_.clear();
-  uv_close(reinterpret_cast<uv_handle_t *>(&tcp_), on_close);
+  uv_close(reinterpret_cast<uv_handle_t *>(&poll_), on_close);
 }
 
 void Connection::on_close(uv_handle_t *h) {
   auto *c = static_cast<Connection *>(h->data);
+  close_socket(c->fd_);
   c->server_->release(c);
   delete c;
 }

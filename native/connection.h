@@ -4,6 +4,8 @@
 
 #include <uv.h>
 
+#include "socket_io.h"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,16 +21,15 @@ class Server;
 
 class Connection {
 public:
-  Connection(Server *server, uint32_t id);
+  Connection(Server *server, uint32_t id, socket_t fd);
   ~Connection();
   Connection(const Connection &) = delete;
   Connection &operator=(const Connection &) = delete;
 
-  uv_tcp_t *handle() { return &tcp_; }
   uint32_t id() const { return id_; }
 
-  // Starts reading once the socket is accepted.
-  void start();
+  // Starts watching the accepted socket; false when libuv refused it (the caller closes the socket).
+  bool start();
   // A JS handler's response for request seq: head is the status line and header fields, each CRLF-ended.
   void respond(uint32_t seq, std::string_view head, std::string_view body);
   // Sends what the output holds; called once per loop iteration by the server.
@@ -47,11 +48,14 @@ public:
 private:
   enum class State : uint8_t { Head, Body, ChunkedBody, Lingering };
 
-  static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
-  static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
-  static void on_write(uv_write_t *req, int status);
-  static void on_shutdown(uv_shutdown_t *req, int status);
+  static void on_poll(uv_poll_t *h, int status, int events);
   static void on_close(uv_handle_t *h);
+
+  void read_some();
+  void on_end_of_input();
+  // Sends what it can of the output; waits for writability when the socket is full.
+  void send_output();
+  void update_poll();
 
   // Parses and answers every complete request in data[0, len); keeps an incomplete tail.
   void process(char *data, size_t len, bool own_buffer);
@@ -72,7 +76,9 @@ private:
 
   Server *server_;
   uint32_t id_;
-  uv_tcp_t tcp_;
+  socket_t fd_;
+  uv_poll_t poll_;
+  int events_ = 0; // what poll_ watches now
 
   // Input: bytes of a request that spans reads. Empty most of the time: reads go to the server's
   // shared buffer and only an incomplete tail is copied here.
@@ -88,12 +94,13 @@ private:
   size_t decoded_ = 0;
   ChunkedDecoder decoder_{};
 
-  // Output.
+  // Output. out_[0, out_sent_) already went out while the socket was full.
   ResponseQueue queue_;
   std::string out_;
+  size_t out_sent_ = 0;
   uint32_t next_seq_ = 0;
-  size_t bytes_in_flight_ = 0;
-  bool write_in_flight_ = false;
+  bool waiting_writable_ = false;
+  uint64_t last_write_progress_ = 0;
   bool dirty_ = false;
   bool no_more_requests_ = false; // a request said close, failed, or the peer half-closed
   bool close_after_flush_ = false;

@@ -30,7 +30,8 @@ struct MessageInfo {
 };
 
 // Reads the framing-related fields of head. Returns false (and sets out->error) when the request must
-// be rejected; the connection is then closed after the error response.
+// be rejected; the connection is then closed after the error response (keep_alive is false then).
+// Field names match case-insensitively; repeated and comma-combined fields are read as one list.
 bool analyze_message(const RequestHead &head, MessageInfo *out);
 
 } // namespace uvhttp

@@ -47,6 +47,11 @@ struct RequestHead {
 // incomplete but so-far-valid prefix, -1 when it is invalid (out->error says why).
 // last_len is the length of buf at the previous call that returned -2 for the same request (0 for the
 // first call); it lets the parser skip re-checking for the end of the head in bytes it already saw.
+// With last_len != 0 the parser only looks for the end of the head (and for a bare LF) in the new
+// bytes, so an invalid byte in an unfinished head may be reported as -2 until the head's final CRLF
+// arrives; the verdict then is the one a fresh parse gives. The caller's head-size limit bounds this.
+// On -2 and -1, num_headers is left at the capacity, so the same RequestHead can be passed again.
+// Up to four empty lines (CRLF) before the request line are skipped and counted in the result.
 int parse_request(const char *buf, size_t len, RequestHead *out, size_t last_len);
 
 // Incremental in-place decoder for the chunked transfer coding (RFC 9112 section 7.1).
@@ -65,6 +70,9 @@ struct ChunkedDecoder {
 // trailer bytes; otherwise the message is complete and the return value is the number of bytes that
 // followed the message in the input (the next pipelined request); those bytes are left right after the
 // decoded data, at buf + *len.
+// Chunk extensions and trailer fields are checked and dropped. A decoder that failed keeps returning
+// -1; one that completed treats all further input as the next message. Chunk-extension and trailer
+// bytes are not counted in total: bound the raw bytes a body may take on the wire, too.
 ssize_t decode_chunked(ChunkedDecoder *decoder, char *buf, size_t *len);
 
 } // namespace uvhttp

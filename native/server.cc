@@ -1,7 +1,5 @@
 #include "server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include <cstring>
 #include <ctime>
@@ -49,20 +47,21 @@ int Server::listen(const char *host, int port, std::string *bound_address, int *
       uv_ip6_addr(host, port, reinterpret_cast<sockaddr_in6 *>(&addr)) != 0)
     return UV_EINVAL;
 
-  int r = uv_tcp_init(loop_, &listener_);
+  int r = open_listener(reinterpret_cast<sockaddr *>(&addr), kBacklog, &listen_fd_);
   if (r) return r;
-  listener_.data = this;
-  ++handles_open_;
-  r = uv_tcp_bind(&listener_, reinterpret_cast<sockaddr *>(&addr), 0);
-  if (!r) r = uv_listen(reinterpret_cast<uv_stream_t *>(&listener_), kBacklog, on_connection);
+  r = uv_poll_init_socket(loop_, &listener_, listen_fd_);
   if (r) {
-    uv_close(reinterpret_cast<uv_handle_t *>(&listener_), on_handle_closed);
+    close_socket(listen_fd_);
+    listen_fd_ = kInvalidSocket;
     return r;
   }
+  listener_.data = this;
+  ++handles_open_;
+  uv_poll_start(&listener_, UV_READABLE, on_accept);
 
   sockaddr_storage bound{};
-  int len = sizeof(bound);
-  uv_tcp_getsockname(&listener_, reinterpret_cast<sockaddr *>(&bound), &len);
+  socklen_t len = sizeof(bound);
+  getsockname(listen_fd_, reinterpret_cast<sockaddr *>(&bound), &len);
   char name[INET6_ADDRSTRLEN] = {0};
   if (bound.ss_family == AF_INET6) {
     auto *a = reinterpret_cast<sockaddr_in6 *>(&bound);
@@ -91,35 +90,57 @@ int Server::listen(const char *host, int port, std::string *bound_address, int *
   return 0;
 }
 
-void Server::on_connection(uv_stream_t *listener, int status) {
+void Server::on_accept(uv_poll_t *listener, int status, int) {
   auto *s = static_cast<Server *>(listener->data);
   if (status < 0 || s->closing_) return;
+  // Bounded, so one busy listener cannot starve the connections' reads in this iteration.
+  for (int i = 0; i < 128; ++i) {
+    socket_t fd = accept_socket(s->listen_fd_);
+    if (fd == kInvalidSocket) {
+      const int err = last_socket_error();
+      if (interrupted(err)) continue;
+      if (!would_block(err)) {
+        // Out of descriptors (or another accept failure): the listener stays readable, so stop
+        // watching it until the next tick instead of spinning.
+        s->accept_paused_ = true;
+        uv_poll_stop(&s->listener_);
+      }
+      return;
+    }
+    s->accept_connection(fd);
+  }
+}
+
+void Server::accept_connection(socket_t fd) {
+  if (options_.max_connections && stats_.connections >= options_.max_connections) {
+    ++stats_.connections_rejected;
+    close_socket(fd);
+    return;
+  }
   uint32_t slot;
-  if (!s->free_slots_.empty()) {
-    slot = s->free_slots_.back();
-    s->free_slots_.pop_back();
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
   } else {
-    if (s->slots_.size() > kSlotMask) return;
-    slot = static_cast<uint32_t>(s->slots_.size());
-    s->slots_.push_back(nullptr);
-    s->generations_.push_back(0);
+    if (slots_.size() > kSlotMask) {
+      close_socket(fd);
+      return;
+    }
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.push_back(nullptr);
+    generations_.push_back(0);
   }
-  const uint32_t gen = ++s->generations_[slot] & ((1u << (32 - kSlotBits)) - 1);
-  auto *c = new Connection(s, (gen << kSlotBits) | slot);
-  s->slots_[slot] = c;
-  ++s->stats_.connections;
-  uv_tcp_init(s->loop_, c->handle());
-  if (uv_accept(listener, reinterpret_cast<uv_stream_t *>(c->handle())) != 0) {
-    c->close();
+  const uint32_t gen = ++generations_[slot] & ((1u << (32 - kSlotBits)) - 1);
+  auto *c = new Connection(this, (gen << kSlotBits) | slot, fd);
+  if (!c->start()) {
+    close_socket(fd);
+    delete c;
+    free_slots_.push_back(slot);
     return;
   }
-  if (s->options_.max_connections && s->stats_.connections > s->options_.max_connections) {
-    ++s->stats_.connections_rejected;
-    c->close();
-    return;
-  }
-  ++s->stats_.connections_total;
-  c->start();
+  slots_[slot] = c;
+  ++stats_.connections;
+  ++stats_.connections_total;
 }
 
 Connection *Server::lookup(uint32_t id) const {
@@ -198,6 +219,10 @@ void Server::schedule_tick() {
 void Server::on_tick(uv_timer_t *timer) {
   auto *s = static_cast<Server *>(timer->data);
   s->date_.update(std::time(nullptr));
+  if (s->accept_paused_ && s->listening_) {
+    s->accept_paused_ = false;
+    uv_poll_start(&s->listener_, UV_READABLE, on_accept);
+  }
   s->sweep_timeouts();
   s->flush_all();
   if (!s->helpers_closing_) s->schedule_tick();
@@ -215,7 +240,7 @@ void Server::close() {
   closing_ = true;
   if (listening_) {
     listening_ = false;
-    uv_close(reinterpret_cast<uv_handle_t *>(&listener_), on_handle_closed);
+    uv_close(reinterpret_cast<uv_handle_t *>(&listener_), on_listener_closed);
   }
   for (size_t i = 0; i < slots_.size(); ++i) {
     if (Connection *c = slots_[i]) c->close_when_idle();
@@ -234,6 +259,13 @@ void Server::maybe_finish_close() {
     closed_reported_ = true;
     bridge_->closed();
   }
+}
+
+void Server::on_listener_closed(uv_handle_t *h) {
+  auto *s = static_cast<Server *>(h->data);
+  close_socket(s->listen_fd_);
+  s->listen_fd_ = kInvalidSocket;
+  on_handle_closed(h);
 }
 
 void Server::on_handle_closed(uv_handle_t *h) {

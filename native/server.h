@@ -15,6 +15,7 @@
 #include "date_cache.h"
 #include "response.h"
 #include "router.h"
+#include "socket_io.h"
 
 namespace uvhttp {
 
@@ -85,7 +86,9 @@ public:
 private:
   friend class Connection;
 
-  static void on_connection(uv_stream_t *listener, int status);
+  static void on_accept(uv_poll_t *listener, int status, int events);
+  static void on_listener_closed(uv_handle_t *h);
+  void accept_connection(socket_t fd);
   static void on_check(uv_check_t *check);
   static void on_tick(uv_timer_t *timer);
   static void on_handle_closed(uv_handle_t *h);
@@ -109,7 +112,9 @@ private:
   RequestBatch batch_;
   bool in_batch_ = false;
 
-  uv_tcp_t listener_;
+  socket_t listen_fd_ = kInvalidSocket;
+  uv_poll_t listener_;
+  bool accept_paused_ = false; // out of file descriptors: retried at the next tick
   uv_check_t check_;
   uv_timer_t tick_;
   int handles_open_ = 0;
@@ -130,7 +135,6 @@ private:
   // Reads land here first; only an incomplete tail is copied to the connection (see Connection).
   static constexpr size_t kReadBufferSize = 128 * 1024;
   std::unique_ptr<char[]> read_buffer_;
-  bool read_buffer_busy_ = false;
 };
 
 } // namespace uvhttp
