@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Fuzzes the native request parser and chunked decoder (fuzz/parser_fuzz.cc) with libFuzzer under
+# ASan+UBSan for a fixed time.
+#
+#   scripts/fuzz.sh [seconds]     default 60
+#
+# The seed corpus is copied to a temp dir, so new inputs never land in the repository; a crash input
+# is kept in fuzz-out/ (git-ignored) and the script exits non-zero.
+set -euo pipefail
+
+secs="${1:-60}"
+if ! [[ "$secs" =~ ^[0-9]+$ ]] || [ "$secs" -eq 0 ]; then
+  echo "usage: $0 [seconds]" >&2
+  exit 2
+fi
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+if ! command -v clang++ >/dev/null 2>&1; then
+  # libFuzzer ships with clang only; gcc has no -fsanitize=fuzzer.
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "clang++ not found, installing clang with apt-get" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y clang >&2
+  else
+    echo "clang++ not found: install the 'clang' package (e.g. sudo apt-get install clang)" >&2
+    exit 1
+  fi
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/uvhttp-fuzz.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/corpus" fuzz-out
+cp fuzz/corpus/* "$work/corpus/"
+
+echo "building fuzz/parser_fuzz.cc" >&2
+clang++ -std=c++17 -O1 -g -Wall -Wextra -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+  -Inative native/parser.cc native/message.cc fuzz/parser_fuzz.cc -o "$work/parser_fuzz"
+
+echo "fuzzing for ${secs}s" >&2
+status=0
+"$work/parser_fuzz" "$work/corpus" -dict=fuzz/http.dict -max_total_time="$secs" -print_final_stats=1 \
+  -artifact_prefix="$root/fuzz-out/" >"$work/log" 2>&1 || status=$?
+
+executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -n 1)"
+if [ "$status" -ne 0 ]; then
+  tail -n 60 "$work/log" >&2
+  echo "fuzzing FAILED (exit $status); crash input in fuzz-out/" >&2
+  exit "$status"
+fi
+grep -E '^#[0-9]+[[:space:]].*cov:' "$work/log" | tail -n 1 >&2 || true
+echo "executions: ${executions:-unknown} in ${secs}s"

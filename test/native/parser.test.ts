@@ -1,0 +1,88 @@
+// Builds the C++ unit tests of the native parser under ASan+UBSan and runs them. They test raw bytes
+// without Node, so they live outside the addon build; this file only makes `vitest run` cover them.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const cxx = process.env.CXX ?? 'g++';
+const sanitizers = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all'];
+const timeoutMs = 60_000;
+
+let workDir = '';
+let sanitizerFlags: string[] = [];
+const objects = new Map<string, string>();
+
+function run(args: string[]) {
+  return spawnSync(cxx, args, { cwd: root, encoding: 'utf8' });
+}
+
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'uvhttp-native-'));
+  // Some toolchains ship without the sanitizer runtimes. The tests still catch logic errors, and the
+  // guard-page harness still catches over-reads, so fall back rather than fail.
+  const probe = join(workDir, 'probe.cc');
+  writeFileSync(probe, 'int main() { return 0; }\n');
+  const result = run([...sanitizers, probe, '-o', join(workDir, 'probe')]);
+  if (result.status === 0) {
+    sanitizerFlags = sanitizers;
+  } else {
+    console.warn(`native tests: building WITHOUT sanitizers, the sanitizer link failed:\n${result.stderr}`);
+  }
+});
+
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+const compileFlags = () => ['-std=c++17', '-O1', '-g', '-Wall', '-Wextra', ...sanitizerFlags, '-Inative'];
+
+// Compiles one source file once per set of defines: parser_test.cc is slow to build and is shared
+// by both scan-path variants.
+function object(source: string, defines: string[] = []): string {
+  const key = [source, ...defines].join(' ');
+  const cached = objects.get(key);
+  if (cached) return cached;
+  const out = join(workDir, `${objects.size}-${source.replace(/\W+/g, '_')}.o`);
+  const result = run([...compileFlags(), ...defines, '-c', source, '-o', out]);
+  if (result.status !== 0) throw new Error(`${cxx} -c ${source} failed:\n${result.stderr}${result.error ?? ''}`);
+  if (result.stderr.includes('warning:')) console.warn(result.stderr);
+  objects.set(key, out);
+  return out;
+}
+
+function buildAndRun(program: string, label: string, parserDefines: string[] = []): void {
+  const inputs = [
+    object('native/parser.cc', parserDefines),
+    object('native/message.cc'),
+    object(`test/native/${program}.cc`),
+  ];
+  const binary = join(workDir, `${program}-${objects.size}`);
+  const link = run([...sanitizerFlags, ...inputs, '-o', binary]);
+  if (link.status !== 0) throw new Error(`linking ${program} failed:\n${link.stderr}`);
+
+  const result = spawnSync(binary, [], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...process.env, UBSAN_OPTIONS: 'print_stacktrace=1' },
+  });
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  const lines = (result.stdout ?? '').trim().split('\n');
+  const summary = new RegExp(`^${label}: (\\d+) passed, (\\d+) failed$`).exec(lines[lines.length - 1] ?? '');
+  expect(result.signal, output).toBeNull();
+  expect(result.status, output).toBe(0);
+  expect(summary, output).not.toBeNull();
+  expect(Number(summary![2]), output).toBe(0);
+  expect(Number(summary![1]), output).toBeGreaterThan(0);
+}
+
+describe('native parser (C++ unit tests)', () => {
+  it('parser_test with runtime SSE4.2 dispatch', () => buildAndRun('parser_test', 'parser'), timeoutMs);
+  it('parser_test with the scalar scan forced', () => buildAndRun('parser_test', 'parser', ['-DUVHTTP_NO_SSE42']),
+    timeoutMs);
+  it('message_test', () => buildAndRun('message_test', 'message'), timeoutMs);
+});
