@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { createDispatcher, type Handler, type Route } from './dispatch.js';
 import { errors } from './errors.js';
-import { checkStatus, headerLine, statusLine } from './http.js';
+import { bodyless, checkStatus, headerLine, statusLine } from './http.js';
 import { NativeServer, type NativeStats } from './native.js';
 import { defaultOnError, nativeOptions, type ServerOptions } from './options.js';
 import { Output } from './output.js';
@@ -34,22 +34,18 @@ export class App {
   private readonly routes: Route[] = [];
   private closing?: Promise<void>;
   private resolveClosed?: () => void;
-  private listening = false;
 
   constructor(private readonly options: ServerOptions = {}) {
-    const native = nativeOptions(options);
     const onError = () => this.options.onError ?? defaultOnError;
-    let output: Output | undefined;
-    const dispatch = (count: number, data?: Buffer, meta?: ArrayBuffer) => run(count, data, meta);
-    let run: (count: number, data?: Buffer, meta?: ArrayBuffer) => void = () => {};
+    // The core needs the dispatcher and the dispatcher needs the core's output: bind it late.
+    let dispatch: ReturnType<typeof createDispatcher> | undefined;
     this.native = new NativeServer(
-      native,
-      dispatch,
+      nativeOptions(options),
+      (count, data, meta) => dispatch!(count, data, meta),
       () => this.resolveClosed?.(),
       (status, reason) => this.options.onClientError?.(errors.clientError(status, reason)),
     );
-    output = new Output(this.native);
-    run = createDispatcher(this.routes, output, onError);
+    dispatch = createDispatcher(this.routes, new Output(this.native), onError);
   }
 
   /** A response rendered once and served by native code on every GET and HEAD of path. */
@@ -57,11 +53,17 @@ export class App {
     if (typeof path !== 'string') throw errors.invalidArgument('path', 'a string');
     const bytes = typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? Buffer.from(body) : undefined;
     if (bytes === undefined) throw errors.invalidArgument('body', 'a string, Buffer or Uint8Array');
-    let head = statusLine(checkStatus(options.status ?? 200));
+    const status = checkStatus(options.status ?? 200);
+    let head = statusLine(status);
     let typed = false;
     for (const [name, value] of Object.entries(options.headers ?? {})) {
       head += headerLine(name, value);
       typed ||= name.toLowerCase() === 'content-type';
+    }
+    if (bodyless(status)) {
+      // 204 and 304 have neither body nor Content-Length.
+      this.native.addStatic('GET', path, head, Buffer.alloc(0));
+      return this;
     }
     if (!typed) head += typeof body === 'string' ? 'Content-Type: text/plain; charset=utf-8\r\n' : 'Content-Type: application/octet-stream\r\n';
     head += `Content-Length: ${bytes.length}\r\n`;
@@ -103,9 +105,7 @@ export class App {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw errors.invalidOption('port', 'an integer from 0 to 65535');
     let host = options.host ?? '0.0.0.0';
     if (isIP(host) === 0) host = (await lookup(host)).address;
-    const bound = this.native.listen(host, port);
-    this.listening = true;
-    return bound;
+    return this.native.listen(host, port);
   }
 
   /** Stops accepting, ends idle connections, lets in-flight responses finish. */

@@ -22,20 +22,47 @@ export function checkStatus(code: unknown): number {
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Response splitting is impossible when CR, LF and other controls can't get in.
-const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** Header names the core writes itself; a handler's own value would duplicate or contradict them. */
 const RESERVED = new Set(['content-length', 'date', 'connection', 'transfer-encoding', 'keep-alive']);
 
+export interface HeaderName {
+  /** "Name: ", or '' when the core writes this header itself. */
+  prefix: string;
+  contentType: boolean;
+}
+
+// Handlers use a handful of names over and over: check each once.
+const names = new Map<string, HeaderName>();
+const MAX_CACHED_NAMES = 1024;
+
+export function headerName(name: string): HeaderName {
+  let entry = names.get(name);
+  if (entry === undefined) {
+    if (typeof name !== 'string' || !TOKEN.test(name)) throw errors.invalidHeader(String(name));
+    const lower = name.toLowerCase();
+    entry = { prefix: RESERVED.has(lower) ? '' : `${name}: `, contentType: lower === 'content-type' };
+    if (names.size < MAX_CACHED_NAMES) names.set(name, entry);
+  }
+  return entry;
+}
+
+/** Response splitting is impossible when CR, LF and other controls can't get in. */
+export function checkHeaderValue(name: string, value: unknown): string {
+  const v = typeof value === 'number' ? String(value) : value;
+  if (typeof v !== 'string') throw errors.invalidHeader(name);
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) throw errors.invalidHeader(name);
+  }
+  return v;
+}
+
 /** Returns the "name: value\r\n" line, or '' for a reserved name. Throws on invalid input. */
 export function headerLine(name: string, value: unknown): string {
-  const v = typeof value === 'number' ? String(value) : value;
-  if (typeof name !== 'string' || !TOKEN.test(name) || typeof v !== 'string' || INVALID_VALUE.test(v)) {
-    throw errors.invalidHeader(String(name));
-  }
-  if (RESERVED.has(name.toLowerCase())) return '';
-  return `${name}: ${v}\r\n`;
+  const { prefix } = headerName(name);
+  const v = checkHeaderValue(name, value);
+  return prefix === '' ? '' : `${prefix}${v}\r\n`;
 }
 
 /** Statuses whose responses never carry a body (RFC 9110 6.4.1). */

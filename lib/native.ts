@@ -1,7 +1,6 @@
 // Loads the compiled addon. The only module that knows where it lives.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 
 export interface NativeStats {
   connections: number;
@@ -34,9 +33,26 @@ export interface NativeServerConstructor {
   ): NativeServer;
 }
 
+// node-gyp-build picks the binary: build/Release or build/Debug when the package was compiled here
+// (a source checkout, or an install that found no prebuild), else the prebuild in
+// prebuilds/<platform>-<arch>/ whose tags (napi, glibc/musl) match this Node. PREBUILDS_ONLY=1 skips
+// build/; UVHTTP_PREBUILD=<dir> loads from another package root.
 const require = createRequire(import.meta.url);
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-export const NativeServer: NativeServerConstructor = (require(join(root, 'build', 'Release', 'uvhttp.node')) as {
-  NativeServer: NativeServerConstructor;
-}).NativeServer;
+function load(): { NativeServer: NativeServerConstructor } {
+  const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+  try {
+    return nodeGypBuild(root) as { NativeServer: NativeServerConstructor };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.trim() : String(err);
+    throw new Error(
+      `uvhttp: cannot load the native addon. ${reason}\n` +
+        'No prebuilt binary matches this platform and none was compiled. Rebuild from source with ' +
+        '`npm rebuild uvhttp` (needs Python 3, make and a C++17 compiler).',
+      { cause: err },
+    );
+  }
+}
+
+export const NativeServer: NativeServerConstructor = load().NativeServer;

@@ -6,6 +6,8 @@ import type { NativeServer } from './native.js';
 
 const INITIAL_BYTES = 256 * 1024;
 const MAX_RECORDS = 4096;
+/** Longest "Content-Length: N\r\n" line. */
+const CONTENT_LENGTH_ROOM = 40;
 
 export class Output {
   private data = Buffer.allocUnsafe(INITIAL_BYTES) as FastBuffer;
@@ -21,26 +23,44 @@ export class Output {
     native.setOutput(this.data, this.records);
   }
 
-  /** head: status line and header fields; body bytes follow it. */
-  write(conn: number, seq: number, head: string, body: Buffer | string | undefined, bodyLength: number): void {
-    const records = this.records;
-    if (records[0] === 0) this.pos = 0; // the core took everything written so far
-    const need = head.length + bodyLength;
-    if (this.pos + need > this.data.length || records[0] === MAX_RECORDS) this.makeRoom(need);
-
+  /** head: status line and header fields, each CRLF-ended; body bytes follow it. */
+  write(conn: number, seq: number, head: string, body: Buffer | undefined, bodyLength: number): void {
+    this.reserve(head.length + bodyLength);
     const start = this.pos;
-    const data = this.data;
-    data.latin1Write(head, start);
-    if (typeof body === 'string') data.utf8Write(body, start + head.length);
-    else if (body !== undefined) body.copy(data, start + head.length);
-    this.pos = start + need;
+    this.data.latin1Write(head, start);
+    if (body !== undefined) body.copy(this.data, start + head.length);
+    this.pos = start + head.length + bodyLength;
+    this.record(conn, seq, start, head.length, bodyLength);
+  }
 
+  /**
+   * A text body: written first, at a gap left for the head, so that utf8Write's count gives the
+   * Content-Length and no separate byteLength pass is needed. The head then ends where the body starts.
+   */
+  writeText(conn: number, seq: number, head: string, body: string): void {
+    this.reserve(head.length + CONTENT_LENGTH_ROOM + body.length * 3);
+    const bodyStart = this.pos + head.length + CONTENT_LENGTH_ROOM;
+    const length = this.data.utf8Write(body, bodyStart);
+    const fullHead = `${head}Content-Length: ${length}\r\n`;
+    const start = bodyStart - fullHead.length;
+    this.data.latin1Write(fullHead, start);
+    this.pos = bodyStart + length;
+    this.record(conn, seq, start, fullHead.length, length);
+  }
+
+  private reserve(need: number): void {
+    if (this.records[0] === 0) this.pos = 0; // the core took everything written so far
+    if (this.pos + need > this.data.length || this.records[0] === MAX_RECORDS) this.makeRoom(need);
+  }
+
+  private record(conn: number, seq: number, start: number, headLength: number, bodyLength: number): void {
+    const records = this.records;
     const n = records[0];
     const r = 1 + n * RES_WORDS;
     records[r] = conn;
     records[r + 1] = seq;
     records[r + 2] = start;
-    records[r + 3] = head.length;
+    records[r + 3] = headLength;
     records[r + 4] = bodyLength;
     records[0] = n + 1;
     if (!this.flushQueued) {

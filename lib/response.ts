@@ -1,7 +1,7 @@
 // The response a handler builds. Nothing is sent until end(): the whole response goes to the corked
 // output at once, with Content-Length; the core adds Date and Connection.
 import { errors } from './errors.js';
-import { bodyless, checkStatus, headerLine, statusLine } from './http.js';
+import { bodyless, checkHeaderValue, checkStatus, headerName, statusLine } from './http.js';
 import type { Output } from './output.js';
 
 export type Body = string | Buffer | Uint8Array;
@@ -37,8 +37,10 @@ export class Response {
   /** Adds a header field; call again with the same name to send it twice (e.g. set-cookie). */
   header(name: string, value: string | number): this {
     if (this.finished) throw errors.alreadySent();
-    this.fields += headerLine(name, value);
-    if (!this.typed && name.length === 12 && name.toLowerCase() === 'content-type') this.typed = true;
+    const h = headerName(name);
+    const v = checkHeaderValue(name, value);
+    if (h.prefix !== '') this.fields += `${h.prefix}${v}\r\n`;
+    if (h.contentType) this.typed = true;
     return this;
   }
 
@@ -51,11 +53,14 @@ export class Response {
       return;
     }
     let length = 0;
-    let bytes: Buffer | string | undefined;
+    let bytes: Buffer | undefined;
     if (typeof body === 'string') {
       if (!this.typed) head += TEXT;
+      if (!this.head) {
+        this.out.writeText(this.conn, this.seq, head, body);
+        return;
+      }
       length = Buffer.byteLength(body);
-      bytes = body;
     } else if (body !== undefined && body !== null) {
       if (!(body instanceof Uint8Array)) throw errors.invalidArgument('body', 'a string, Buffer or Uint8Array');
       if (!this.typed) head += BINARY;

@@ -18,6 +18,10 @@ constexpr uint64_t kLingerMs = 2000;
 constexpr size_t kMaxPendingResponses = 256;
 constexpr size_t kKeepInputCapacity = 64 * 1024;
 constexpr size_t kMinReadSpace = 16 * 1024;
+constexpr size_t kCompactOutput = 64 * 1024;
+// A chunked body may take at most this much more than bodyLimit on the wire (sizes, extensions,
+// trailers), so chunk metadata cannot stream forever.
+constexpr uint64_t kChunkedOverhead = 64 * 1024;
 
 std::string error_head(const ErrorResponse &r, const std::string *allow) {
   std::string head;
@@ -173,6 +177,7 @@ void Connection::process(char *data, size_t len, bool own_buffer) {
         state_ = State::ChunkedBody;
         decoder_ = ChunkedDecoder{};
         decoded_ = 0;
+        chunked_wire_ = 0;
         if (info.expect_continue) send_continue();
       } else if (info.has_content_length && info.content_length > 0) {
         if (info.content_length > opt.body_limit) return fail(HttpError::PayloadTooLarge);
@@ -201,9 +206,12 @@ void Connection::process(char *data, size_t len, bool own_buffer) {
     }
     // Chunked: [head][body decoded so far][raw bytes]; the decoder compacts in place.
     size_t raw = avail - head_len_ - decoded_;
+    chunked_wire_ += raw;
     ssize_t r = decode_chunked(&decoder_, p + head_len_ + decoded_, &raw);
     if (r == -1) return fail(HttpError::BadChunkedBody);
     if (decoder_.total > opt.body_limit) return fail(HttpError::PayloadTooLarge);
+    if (r == -2 && chunked_wire_ > 2 * opt.body_limit + kChunkedOverhead)
+      return fail(HttpError::PayloadTooLarge);
     decoded_ += raw;
     if (r == -2) {
       len = pos + head_len_ + decoded_;
@@ -378,7 +386,7 @@ void Connection::send_output() {
     }
     out_sent_ += static_cast<size_t>(n);
     s->stats_.bytes_written += static_cast<uint64_t>(n);
-    last_write_progress_ = uv_now(s->loop_);
+    last_write_progress_ = last_activity_ = uv_now(s->loop_);
   }
   if (out_sent_ == out_.size()) {
     out_.clear(); // keeps its capacity: the next iteration's responses need no allocation
@@ -388,10 +396,18 @@ void Connection::send_output() {
       update_poll();
     }
     after_output_sent();
-  } else if (!waiting_writable_) {
-    waiting_writable_ = true;
-    last_write_progress_ = uv_now(s->loop_);
-    update_poll();
+  } else {
+    // A reader that takes a little at a time never lets the output empty: drop what it took, so
+    // the output holds at most the unsent bytes (bounded by max_output) and not everything sent.
+    if (out_sent_ >= kCompactOutput) {
+      out_.erase(0, out_sent_);
+      out_sent_ = 0;
+    }
+    if (!waiting_writable_) {
+      waiting_writable_ = true;
+      last_write_progress_ = uv_now(s->loop_);
+      update_poll();
+    }
   }
   if (!closing_) update_read_state();
 }
@@ -432,9 +448,11 @@ void Connection::check_timeouts(uint64_t now) {
     if (now - last_activity_ > kLingerMs) close();
     return;
   }
+  // A timeout of 0 is disabled.
+  auto expired = [now](uint64_t since, uint64_t limit) { return limit != 0 && now - since > limit; };
   if (waiting_writable_) {
     // A reader that takes nothing for this long is gone or hostile.
-    if (now - last_write_progress_ > opt.write_timeout_ms) {
+    if (expired(last_write_progress_, opt.write_timeout_ms)) {
       ++server_->stats_.timeouts;
       close();
     }
@@ -442,11 +460,13 @@ void Connection::check_timeouts(uint64_t now) {
   }
   if (!queue_.empty()) return; // JS is working on a request: no timeout of ours applies
   if (in_len_ == 0 && state_ == State::Head) {
-    if (now - last_activity_ > opt.keep_alive_timeout_ms) close();
+    if (expired(last_activity_, opt.keep_alive_timeout_ms)) close();
     return;
   }
-  const uint64_t limit = state_ == State::Head ? opt.headers_timeout_ms : opt.request_timeout_ms;
-  if (now - request_started_ > limit) {
+  // headersTimeout bounds the head, requestTimeout the whole request: both count from its first byte.
+  const bool timed_out = expired(request_started_, opt.request_timeout_ms) ||
+                         (state_ == State::Head && expired(request_started_, opt.headers_timeout_ms));
+  if (timed_out) {
     ++server_->stats_.timeouts;
     fail(HttpError::RequestTimeout);
     if (!out_.empty()) flush();

@@ -92,6 +92,7 @@ private:
   size_t head_len_ = 0;
   uint64_t body_len_ = 0;
   size_t decoded_ = 0;
+  uint64_t chunked_wire_ = 0; // raw bytes of the chunked body seen so far
   ChunkedDecoder decoder_{};
 
   // Output. out_[0, out_sent_) already went out while the socket was full.
