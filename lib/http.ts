@@ -2,16 +2,20 @@
 import { STATUS_CODES } from 'node:http';
 import { errors } from './errors.js';
 
-const statusLines = new Map<number, string>();
+const statusLines = new Map<number, Buffer>();
 
-/** "HTTP/1.1 200 OK\r\n", built once per code. */
-export function statusLine(code: number): string {
+/** "HTTP/1.1 200 OK\r\n" as bytes, built once per code. */
+export function statusBytes(code: number): Buffer {
   let line = statusLines.get(code);
   if (line === undefined) {
-    line = `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Unknown'}\r\n`;
+    line = Buffer.from(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Unknown'}\r\n`, 'latin1');
     statusLines.set(code, line);
   }
   return line;
+}
+
+export function statusLine(code: number): string {
+  return statusBytes(code).toString('latin1');
 }
 
 export function checkStatus(code: unknown): number {

@@ -1,13 +1,45 @@
 // The JS half of the corked write: responses are serialised into one shared buffer and handed to the
 // native core in bulk -- after a batch by the core itself, otherwise by one flush per microtask turn.
+//
+// Serialisation avoids the string-building and per-call costs of Buffer#write: fixed parts are cached
+// as bytes, short ASCII strings are copied by a JS loop, and only long or non-ASCII bodies go through
+// utf8Write.
 import { RES_WORDS } from './protocol.js';
 import type { FastBuffer } from './bytes.js';
 import type { NativeServer } from './native.js';
 
 const INITIAL_BYTES = 256 * 1024;
 const MAX_RECORDS = 4096;
-/** Longest "Content-Length: N\r\n" line. */
+/** Room left before a body for "Content-Length: N\r\n". */
 const CONTENT_LENGTH_ROOM = 40;
+/** Longer strings are cheaper through one utf8Write call than a JS loop. */
+const JS_COPY_MAX = 256;
+const CONTENT_LENGTH = Buffer.from('Content-Length: ');
+
+/** Copies a string whose chars are all < 0x100 (validated header text). */
+function copyLatin1(d: Uint8Array, s: string, p: number): number {
+  for (let i = 0; i < s.length; i++) d[p + i] = s.charCodeAt(i);
+  return p + s.length;
+}
+
+/** Copies an ASCII string; -1 at the first char that needs UTF-8. */
+function copyAscii(d: Uint8Array, s: string, p: number): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return -1;
+    d[p + i] = c;
+  }
+  return p + s.length;
+}
+
+function digits(n: number): number {
+  let k = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    k++;
+  }
+  return k;
+}
 
 export class Output {
   private data = Buffer.allocUnsafe(INITIAL_BYTES) as FastBuffer;
@@ -23,52 +55,68 @@ export class Output {
     native.setOutput(this.data, this.records);
   }
 
-  /** head: status line and header fields, each CRLF-ended; body bytes follow it. */
-  write(conn: number, seq: number, head: string, body: Buffer | undefined, bodyLength: number): void {
-    this.reserve(head.length + bodyLength);
-    const start = this.pos;
-    this.data.latin1Write(head, start);
-    if (body !== undefined) body.copy(this.data, start + head.length);
-    this.pos = start + head.length + bodyLength;
-    this.record(conn, seq, start, head.length, bodyLength);
-  }
-
   /**
-   * A text body: written first, at a gap left for the head, so that utf8Write's count gives the
-   * Content-Length and no separate byteLength pass is needed. The head then ends where the body starts.
+   * One response: status line, the handler's header fields, an optional content-type line, then
+   * Content-Length and the body (bodyLength is only read when omitBody: HEAD knows the length it
+   * does not send). The body is written first, after a gap, so its UTF-8 length is known when the
+   * head is written to end exactly where the body starts.
    */
-  writeText(conn: number, seq: number, head: string, body: string): void {
-    this.reserve(head.length + CONTENT_LENGTH_ROOM + body.length * 3);
-    const bodyStart = this.pos + head.length + CONTENT_LENGTH_ROOM;
-    const length = this.data.utf8Write(body, bodyStart);
-    const fullHead = `${head}Content-Length: ${length}\r\n`;
-    const start = bodyStart - fullHead.length;
-    this.data.latin1Write(fullHead, start);
-    this.pos = bodyStart + length;
-    this.record(conn, seq, start, fullHead.length, length);
-  }
+  writeResponse(
+    conn: number,
+    seq: number,
+    status: Uint8Array,
+    fields: string,
+    typeLine: Uint8Array | undefined,
+    body: string | Uint8Array | undefined,
+    omitBody: boolean,
+    bodyLength: number,
+  ): void {
+    const typeLength = typeLine === undefined ? 0 : typeLine.length;
+    const headMax = status.length + fields.length + typeLength + CONTENT_LENGTH_ROOM;
+    const bodyMax = omitBody || body === undefined ? 0 : typeof body === 'string' ? body.length * 3 : body.byteLength;
+    this.reserve(headMax + bodyMax);
+    const d = this.data;
+    const bodyStart = this.pos + headMax;
 
-  private reserve(need: number): void {
-    if (this.records[0] === 0) this.pos = 0; // the core took everything written so far
-    if (this.pos + need > this.data.length || this.records[0] === MAX_RECORDS) this.makeRoom(need);
-  }
-
-  private record(conn: number, seq: number, start: number, headLength: number, bodyLength: number): void {
-    const records = this.records;
-    const n = records[0];
-    const r = 1 + n * RES_WORDS;
-    records[r] = conn;
-    records[r + 1] = seq;
-    records[r + 2] = start;
-    records[r + 3] = headLength;
-    records[r + 4] = bodyLength;
-    records[0] = n + 1;
-    if (!this.flushQueued) {
-      // Inside a batch the core takes the records itself when JS returns; this flush then finds
-      // nothing. Outside one (a timer, I/O), it sends every response finished in this turn at once.
-      this.flushQueued = true;
-      queueMicrotask(this.flushNow);
+    let length = bodyLength;
+    if (!omitBody && body !== undefined) {
+      if (typeof body !== 'string') {
+        d.set(body, bodyStart);
+        length = body.byteLength;
+      } else {
+        const end = body.length <= JS_COPY_MAX ? copyAscii(d, body, bodyStart) : -1;
+        length = end >= 0 ? end - bodyStart : d.utf8Write(body, bodyStart);
+      }
     }
+
+    const n = digits(length);
+    const headLength = status.length + fields.length + typeLength + CONTENT_LENGTH.length + n + 2;
+    const start = bodyStart - headLength;
+    d.set(status, start);
+    let p = copyLatin1(d, fields, start + status.length);
+    if (typeLine !== undefined) {
+      d.set(typeLine, p);
+      p += typeLength;
+    }
+    d.set(CONTENT_LENGTH, p);
+    p += CONTENT_LENGTH.length + n;
+    for (let v = length, q = p - 1; q >= p - n; q--, v = Math.floor(v / 10)) d[q] = 48 + (v % 10);
+    d[p] = 13;
+    d[p + 1] = 10;
+
+    const sent = omitBody ? 0 : length;
+    this.pos = bodyStart + sent;
+    this.record(conn, seq, start, headLength, sent);
+  }
+
+  /** A response without Content-Length and body (204, 304). */
+  writeHeadOnly(conn: number, seq: number, status: Uint8Array, fields: string): void {
+    this.reserve(status.length + fields.length);
+    const start = this.pos;
+    this.data.set(status, start);
+    const end = copyLatin1(this.data, fields, start + status.length);
+    this.pos = end;
+    this.record(conn, seq, start, end - start, 0);
   }
 
   /**
@@ -87,6 +135,29 @@ export class Output {
   private readonly allowFlush = () => {
     this.flushQueued = false;
   };
+
+  private reserve(need: number): void {
+    if (this.records[0] === 0) this.pos = 0; // the core took everything written so far
+    if (this.pos + need > this.data.length || this.records[0] === MAX_RECORDS) this.makeRoom(need);
+  }
+
+  private record(conn: number, seq: number, start: number, headLength: number, bodyLength: number): void {
+    const records = this.records;
+    const n = records[0];
+    const r = 1 + n * RES_WORDS;
+    records[r] = conn;
+    records[r + 1] = seq;
+    records[r + 2] = start;
+    records[r + 3] = headLength;
+    records[r + 4] = bodyLength;
+    records[0] = n + 1;
+    if (!this.flushQueued) {
+      // Inside a batch the core takes the records itself when JS returns. Outside one (a timer,
+      // I/O), this sends every response finished in this turn at once.
+      this.flushQueued = true;
+      queueMicrotask(this.flushNow);
+    }
+  }
 
   private makeRoom(need: number): void {
     if (this.records[0] !== 0) this.native.flush();

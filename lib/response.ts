@@ -1,14 +1,15 @@
 // The response a handler builds. Nothing is sent until end(): the whole response goes to the corked
 // output at once, with Content-Length; the core adds Date and Connection.
 import { errors } from './errors.js';
-import { bodyless, checkHeaderValue, checkStatus, headerName, statusLine } from './http.js';
+import { bodyless, checkHeaderValue, checkStatus, headerName, statusBytes } from './http.js';
 import type { Output } from './output.js';
 
 export type Body = string | Buffer | Uint8Array;
 
-const TEXT = 'Content-Type: text/plain; charset=utf-8\r\n';
-const BINARY = 'Content-Type: application/octet-stream\r\n';
-export const JSON_TYPE = 'Content-Type: application/json; charset=utf-8\r\n';
+const TEXT = Buffer.from('Content-Type: text/plain; charset=utf-8\r\n');
+const BINARY = Buffer.from('Content-Type: application/octet-stream\r\n');
+const JSON_TYPE = 'Content-Type: application/json; charset=utf-8\r\n';
+const OK = statusBytes(200);
 
 export class Response {
   private code = 200;
@@ -46,31 +47,21 @@ export class Response {
 
   end(body?: Body): void {
     if (this.finished) throw errors.alreadySent();
+    if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
+      throw errors.invalidArgument('body', 'a string, Buffer or Uint8Array');
+    }
     this.finished = true;
-    let head = statusLine(this.code) + this.fields;
+    const status = this.code === 200 ? OK : statusBytes(this.code);
     if (bodyless(this.code)) {
-      this.out.write(this.conn, this.seq, head, undefined, 0);
+      this.out.writeHeadOnly(this.conn, this.seq, status, this.fields);
       return;
     }
-    let length = 0;
-    let bytes: Buffer | undefined;
-    if (typeof body === 'string') {
-      if (!this.typed) head += TEXT;
-      if (!this.head) {
-        this.out.writeText(this.conn, this.seq, head, body);
-        return;
-      }
-      length = Buffer.byteLength(body);
-    } else if (body !== undefined && body !== null) {
-      if (!(body instanceof Uint8Array)) throw errors.invalidArgument('body', 'a string, Buffer or Uint8Array');
-      if (!this.typed) head += BINARY;
-      length = body.byteLength;
-      bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    }
-    head += `Content-Length: ${length}\r\n`;
-    // HEAD: the same head, no body bytes.
-    if (this.head) this.out.write(this.conn, this.seq, head, undefined, 0);
-    else this.out.write(this.conn, this.seq, head, bytes, length);
+    let type: Uint8Array | undefined;
+    if (!this.typed && body !== undefined && body !== null) type = typeof body === 'string' ? TEXT : BINARY;
+    const b = body ?? undefined;
+    // HEAD: the same head with the length of the body it would have had, and no body bytes.
+    const length = this.head && b !== undefined ? (typeof b === 'string' ? Buffer.byteLength(b) : b.byteLength) : 0;
+    this.out.writeResponse(this.conn, this.seq, status, this.fields, type, b, this.head, length);
   }
 
   /** @internal Sends a value a handler returned. */
