@@ -1,4 +1,4 @@
-// Builds the C++ unit tests of the native parser under ASan+UBSan and runs them. They test raw bytes
+// Builds the C++ unit tests of the native core under ASan+UBSan and runs them. They test raw bytes
 // without Node, so they live outside the addon build; this file only makes `vitest run` cover them.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,10 +54,10 @@ function object(source: string, defines: string[] = []): string {
   return out;
 }
 
-function buildAndRun(program: string, label: string, parserDefines: string[] = []): void {
+function buildAndRun(program: string, label: string, parserDefines: string[] = [], sources = ['native/message.cc']): void {
   const inputs = [
     object('native/parser.cc', parserDefines),
-    object('native/message.cc'),
+    ...sources.map((source) => object(source)),
     object(`test/native/${program}.cc`),
   ];
   const binary = join(workDir, `${program}-${objects.size}`);
@@ -85,4 +85,10 @@ describe('native parser (C++ unit tests)', () => {
   it('parser_test with the scalar scan forced', () => buildAndRun('parser_test', 'parser', ['-DUVHTTP_NO_SSE42']),
     timeoutMs);
   it('message_test', () => buildAndRun('message_test', 'message'), timeoutMs);
+});
+
+describe('native core (C++ unit tests)', () => {
+  it('router_test', () => buildAndRun('router_test', 'router', [], ['native/router.cc']), timeoutMs);
+  it('response_test', () =>
+    buildAndRun('response_test', 'response', [], ['native/response.cc', 'native/date_cache.cc']), timeoutMs);
 });
