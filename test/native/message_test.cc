@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "message.h"
+#include "check.h"
 #include "parser.h"
 
 using uvhttp::HeaderField;
@@ -15,18 +16,7 @@ using uvhttp::RequestHead;
 
 namespace {
 
-int g_passed = 0;
-int g_failed = 0;
-
-bool check(bool ok, const std::string &what) {
-  if (ok) {
-    ++g_passed;
-  } else {
-    ++g_failed;
-    std::fprintf(stderr, "FAIL: %s\n", what.c_str());
-  }
-  return ok;
-}
+bool check(bool ok, const std::string &what) { return check::that(ok, what); }
 
 const char *error_name(MessageError e) {
   switch (e) {
@@ -245,6 +235,5 @@ int main() {
   test_connection();
   test_expect();
   test_raw_fields();
-  std::printf("message: %d passed, %d failed\n", g_passed, g_failed);
-  return g_failed == 0 ? 0 : 1;
+  return check::summary("message");
 }

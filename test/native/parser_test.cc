@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "guarded_page.h"
+#include "check.h"
 #include "parser.h"
 
 using uvhttp::ChunkedDecoder;
@@ -21,18 +22,7 @@ using uvhttp::RequestHead;
 
 namespace {
 
-int g_passed = 0;
-int g_failed = 0;
-
-bool check(bool ok, const std::string &what) {
-  if (ok) {
-    ++g_passed;
-  } else {
-    ++g_failed;
-    std::fprintf(stderr, "FAIL: %s\n", what.c_str());
-  }
-  return ok;
-}
+bool check(bool ok, const std::string &what) { return check::that(ok, what); }
 
 std::string show(const std::string &s) {
   std::string out;
@@ -618,6 +608,5 @@ int main() {
   test_chunked_valid();
   test_chunked_errors();
   test_chunked_total();
-  std::printf("parser: %d passed, %d failed\n", g_passed, g_failed);
-  return g_failed == 0 ? 0 : 1;
+  return check::summary("parser");
 }
