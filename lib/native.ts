@@ -41,6 +41,9 @@ const require = createRequire(import.meta.url);
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 function load(): { NativeServer: NativeServerConstructor } {
+  // An explicit addon, e.g. the sanitizer build that scripts/asan.sh runs the suite against.
+  const explicit = process.env.UVHTTP_ADDON_PATH;
+  if (explicit) return require(explicit) as { NativeServer: NativeServerConstructor };
   const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
   try {
     return nodeGypBuild(root) as { NativeServer: NativeServerConstructor };

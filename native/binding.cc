@@ -133,6 +133,7 @@ private:
       Ref(); // the uv handles point at us: stay alive until they are closed
       referenced_ = true;
     }
+    watch_env_teardown();
     Napi::Object result = Napi::Object::New(info.Env());
     result.Set("address", address);
     result.Set("port", port);
@@ -170,6 +171,7 @@ private:
   // JsBridge ---------------------------------------------------------------------------------
 
   void run_batch(uint32_t count) override {
+    if (tearing_down_) return; // no JS any more: these requests go unanswered and their connections end
     Napi::HandleScope scope(env_);
     napi_value args[3] = {Napi::Number::New(env_, count), env_.Undefined(), env_.Undefined()};
     if (storage_replaced_) {
@@ -184,15 +186,19 @@ private:
   }
 
   void closed() override {
-    Napi::HandleScope scope(env_);
-    call(on_closed_, {});
+    if (!tearing_down_) {
+      Napi::HandleScope scope(env_);
+      call(on_closed_, {});
+    }
     if (referenced_) {
       referenced_ = false;
       Unref();
     }
+    stop_watching_env_teardown(); // during teardown: tells Node our handles are closed
   }
 
   void client_error(int status, std::string_view reason) override {
+    if (tearing_down_) return;
     Napi::HandleScope scope(env_);
     call(on_client_error_, {Napi::Number::New(env_, status),
                             Napi::String::New(env_, reason.data(), reason.size())});
@@ -206,6 +212,36 @@ private:
       // belongs to process 'uncaughtException' rather than to a silent drop.
       napi_fatal_exception(env_, e.Value());
     }
+  }
+
+  // Environment teardown -----------------------------------------------------------------------
+  //
+  // A worker thread that exits (process.exit(), worker.terminate(), an uncaught error) while its
+  // server is open would leave our uv handles on the worker's loop, and Node aborts when it closes a
+  // loop with open handles. So while the server has handles, an async cleanup hook is registered:
+  // at teardown it closes the server (listener and idle connections at once, busy ones after their
+  // response or the linger timeout) and keeps the environment, and this object, alive until the last
+  // close callback, while Node runs the loop (Environment::CleanupHandles waits for the hook). No JS
+  // runs from then on. A server closed normally removes the hook.
+
+  void watch_env_teardown() {
+    if (cleanup_hook_) return;
+    if (napi_add_async_cleanup_hook(env_, &ServerWrap::on_env_teardown, this, &cleanup_hook_) != napi_ok)
+      cleanup_hook_ = nullptr;
+  }
+
+  void stop_watching_env_teardown() {
+    if (!cleanup_hook_) return;
+    napi_async_cleanup_hook_handle hook = cleanup_hook_;
+    cleanup_hook_ = nullptr;
+    napi_remove_async_cleanup_hook(hook);
+  }
+
+  static void on_env_teardown(napi_async_cleanup_hook_handle, void *arg) {
+    auto *self = static_cast<ServerWrap *>(arg);
+    self->tearing_down_ = true;
+    self->server_->close(); // closed() follows from a close callback once every handle is closed
+    if (!self->server_->has_handles()) self->stop_watching_env_teardown();
   }
 
   // BatchStorage -----------------------------------------------------------------------------
@@ -247,6 +283,8 @@ private:
   uint8_t *out_data_ptr_ = nullptr;
   int32_t *out_records_ptr_ = nullptr;
   bool referenced_ = false;
+  napi_async_cleanup_hook_handle cleanup_hook_ = nullptr;
+  bool tearing_down_ = false;
 };
 
 } // namespace uvhttp

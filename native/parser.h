@@ -9,6 +9,11 @@
 #include <cstdint>
 #include <sys/types.h>
 
+#ifdef _MSC_VER
+#include <BaseTsd.h>
+typedef SSIZE_T ssize_t; // MSVC has no ssize_t
+#endif
+
 namespace uvhttp {
 
 // Why a request was rejected. The connection maps this to a status (see http_errors.h).

@@ -16,9 +16,9 @@ constexpr uint32_t kSlotMask = (1u << kSlotBits) - 1;
 constexpr size_t kMaxClientErrorsPerIteration = 256;
 
 uint64_t wall_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+  uv_timeval64_t tv;
+  uv_gettimeofday(&tv);
+  return static_cast<uint64_t>(tv.tv_sec) * 1000 + static_cast<uint64_t>(tv.tv_usec) / 1000;
 }
 
 } // namespace
