@@ -1,0 +1,115 @@
+// Command-line options of bench/run.mjs.
+import { parseArgs } from 'node:util';
+import os from 'node:os';
+import { SERVERS, findServer } from './servers/index.mjs';
+import { MODES, findMode } from './modes.mjs';
+
+export const USAGE = `usage: node bench/run.mjs [options]     (npm run bench -- [options])
+
+  --quick                about 1 s a measurement (whole run < 5 min)
+  --server a,b           servers (default: all): ${SERVERS.map((s) => s.name).join(', ')}
+  --scenario a,b         route, file, handler (default: all a server has)
+  --mode a,b             ${MODES.map((m) => m.name).join(', ')} (default: all)
+  --protocol fapws       the Fapws4 seed matrix: ab -n N -c C, N in 1000,10000,50000,
+                         C in 10,100,500,1000, three times each (--quick: N 1000,10000,
+                         C 10,100, once); prints "N C /path: rps" lines
+  --connections N        connections for wrk and ab (default 100)
+  --duration S           seconds measured per run (default 10, --quick 1)
+  --warmup S             seconds of warm-up load before each run (default 2, --quick 1)
+  --server-cpus LIST     cores for the servers (default: first half, e.g. 0)
+  --load-cpus LIST       cores for wrk/ab (default: second half, e.g. 1)
+  --settle-threshold N   wait before each run until fewer than N TCP connections are open (default 1000)
+  --settle-max S         ...but at most S seconds (default 60, --quick 3)
+  --out DIR              where results go (default bench/results)
+  --no-install           do not apt-get install missing tools, just say which package is missing
+  -h, --help`;
+
+/**
+ * Split the machine's cores: the first half for servers, the rest for the load generator.
+ * @param {number} n
+ * @returns {{ server: string, load: string } | null} null on a single core (no pinning)
+ */
+export function splitCpus(n) {
+  if (n < 2) return null;
+  const half = Math.floor(n / 2);
+  const range = (/** @type {number} */ a, /** @type {number} */ b) => (a === b ? `${a}` : `${a}-${b}`);
+  return { server: range(0, half - 1), load: range(half, n - 1) };
+}
+
+/** Count the cores in a taskset list such as "0-3,6". @param {string} list */
+export function countCpus(list) {
+  let n = 0;
+  for (const part of list.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    n += b === undefined ? 1 : b - a + 1;
+  }
+  return n;
+}
+
+/** @param {string | undefined} v @param {string} name */
+function positive(v, name) {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} needs a positive integer, got "${v}"`);
+  return n;
+}
+
+/**
+ * @param {string[]} argv
+ * @param {number} [cpus]
+ */
+export function parseCli(argv, cpus = os.availableParallelism?.() ?? os.cpus().length) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      server: { type: 'string' },
+      scenario: { type: 'string' },
+      mode: { type: 'string' },
+      protocol: { type: 'string' },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      'server-cpus': { type: 'string' },
+      'load-cpus': { type: 'string' },
+      'settle-threshold': { type: 'string' },
+      'settle-max': { type: 'string' },
+      out: { type: 'string' },
+      'no-install': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  const list = (/** @type {string | undefined} */ v) => v?.split(',').map((x) => x.trim()).filter(Boolean);
+  const quick = values.quick;
+  if (values.protocol && values.protocol !== 'fapws') throw new Error(`unknown --protocol "${values.protocol}" (only fapws)`);
+  const split = splitCpus(cpus);
+  const serverCpus = values['server-cpus'] ?? split?.server;
+  const loadCpus = values['load-cpus'] ?? split?.load;
+  const scenarios = list(values.scenario);
+  for (const s of scenarios ?? []) {
+    if (!['route', 'file', 'handler'].includes(s)) throw new Error(`unknown scenario "${s}"; scenarios: route, file, handler`);
+  }
+  return {
+    help: values.help,
+    quick,
+    protocol: values.protocol ?? null,
+    servers: (list(values.server) ?? SERVERS.map((s) => s.name)).map(findServer),
+    explicitServers: values.server !== undefined,
+    scenarios: scenarios ?? null,
+    modes: (list(values.mode) ?? MODES.map((m) => m.name)).map(findMode),
+    connections: positive(values.connections, 'connections') ?? 100,
+    duration: positive(values.duration, 'duration') ?? (quick ? 1 : 10),
+    warmup: positive(values.warmup, 'warmup') ?? (quick ? 1 : 2),
+    serverCpus,
+    loadCpus,
+    serverCores: serverCpus ? countCpus(serverCpus) : cpus,
+    loadCores: loadCpus ? countCpus(loadCpus) : cpus,
+    settleThreshold: positive(values['settle-threshold'], 'settle-threshold') ?? 1000,
+    settleMaxMs: (positive(values['settle-max'], 'settle-max') ?? (quick ? 3 : 60)) * 1000,
+    out: values.out ?? null,
+    install: !values['no-install'],
+  };
+}
+
+/** @typedef {ReturnType<typeof parseCli>} Options */

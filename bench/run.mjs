@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// npm run bench [-- options]: start each server pinned to its cores, check it answers each mode
+// correctly, load it with wrk/ab pinned to the other cores, and report requests per second and
+// per server CPU-second. See bench/README.md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { parseCli, USAGE } from './cli.mjs';
+import { MODES, findMode } from './modes.mjs';
+import { ensureBinaries } from './deps.mjs';
+import { runServer } from './suite.mjs';
+import { note, done } from './progress.mjs';
+import { resultsDocument, writeResults, stamp } from './results.mjs';
+import { markdownTable } from './report.mjs';
+import { barChart } from './svg.mjs';
+import { FULL, QUICK, matrix } from './fapws.mjs';
+import { killAll } from './processes.mjs';
+
+const DEFAULT_OUT = fileURLToPath(new URL('./results/', import.meta.url));
+
+/** First line of a tool's version output. @param {string} bin @param {string} flag */
+function version(bin, flag) {
+  try {
+    return execFileSync(bin, [flag], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0].trim();
+  } catch (e) {
+    // wrk -v exits 1.
+    const err = /** @type {any} */ (e);
+    return String(err.stdout || err.stderr || '').split('\n')[0].trim() || 'unknown';
+  }
+}
+
+async function main() {
+  /** @type {import('./cli.mjs').Options} */
+  let opts;
+  try {
+    opts = parseCli(process.argv.slice(2));
+  } catch (e) {
+    console.error(`bench: ${/** @type {Error} */ (e).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    return;
+  }
+  const fapws = opts.protocol === 'fapws';
+  const modes = fapws ? [findMode('ab')] : opts.modes;
+
+  // Tools first, then the servers that can run.
+  const tools = [...new Set([...(opts.serverCpus ? ['taskset'] : []), ...modes.map((m) => m.tool)])];
+  const missing = ensureBinaries(tools, { install: opts.install, log: note });
+  if (missing.length) {
+    const list = missing.map((m) => `${m.bin} (Debian package ${m.pkg})`).join(', ');
+    console.error(`bench: missing ${list}: apt-get install -y ${missing.map((m) => m.pkg).join(' ')}`);
+    process.exit(1);
+  }
+  ensureBinaries(opts.servers.filter((s) => s.bin).map((s) => /** @type {string} */ (s.bin)), { install: opts.install, log: note });
+  /** @type {{ server: string, reason: string }[]} */
+  const skipped = [];
+  const servers = opts.servers.filter((s) => {
+    const why = s.requires();
+    if (why) skipped.push({ server: s.name, reason: why });
+    return !why;
+  });
+  for (const s of skipped) note(`bench: skipping ${s.server}: ${s.reason}`);
+  if (opts.explicitServers && skipped.length) {
+    console.error('bench: a server you asked for cannot run (see above)');
+    process.exit(1);
+  }
+  if (!opts.serverCpus) note('bench: one core only: servers and load generator share it (no pinning)');
+
+  const date = new Date();
+  const outDir = opts.out ?? DEFAULT_OUT;
+  const rawDir = join(outDir, 'raw', `${fapws ? 'fapws-' : ''}${stamp(date)}`);
+  mkdirSync(rawDir, { recursive: true });
+
+  const plan = servers
+    .map((def) => ({ def, scenarios: def.scenarios.filter((sc) => !opts.scenarios || opts.scenarios.includes(sc.name)) }))
+    .filter((p) => p.scenarios.length);
+  const loads = fapws ? matrix(opts.quick ? QUICK : FULL) : [{ concurrency: opts.connections }];
+  const perServer = (/** @type {{ scenarios: unknown[] }} */ p) => p.scenarios.length * modes.length * loads.length;
+  const ctx = { opts, modes, fapws, loads, rawDir, step: 0, total: plan.reduce((n, p) => n + perServer(p), 0) };
+
+  /** @type {import('./results.mjs').Run[]} */
+  const runs = [];
+  for (const p of plan) {
+    const stepAfter = ctx.step + perServer(p);
+    try {
+      await runServer(p.def, p.scenarios, ctx, runs);
+    } catch (e) {
+      note(`bench: ${p.def.name}: ${/** @type {Error} */ (e).message}`);
+      skipped.push({ server: p.def.name, reason: /** @type {Error} */ (e).message });
+    }
+    ctx.step = stepAfter;
+  }
+  done();
+
+  const doc = resultsDocument({
+    date,
+    runs,
+    extra: {
+      protocol: fapws ? 'fapws' : 'default',
+      options: {
+        quick: opts.quick,
+        duration_s: fapws ? null : opts.duration,
+        warmup_s: opts.warmup,
+        server_cpus: opts.serverCpus ?? null,
+        load_cpus: opts.loadCpus ?? null,
+        settle_threshold: opts.settleThreshold,
+        settle_max_s: opts.settleMaxMs / 1000,
+      },
+      tools: { wrk: version('wrk', '-v'), ab: version('ab', '-V') },
+      skipped,
+    },
+  });
+  const files = writeResults(outDir, doc, fapws ? 'fapws-' : '');
+  if (fapws) {
+    note(`bench: wrote ${files.latest}, ${files.copy}; raw tool output in ${rawDir}`);
+    return;
+  }
+  const m = doc.machine;
+  const svg = barChart({
+    runs,
+    modeTitles: Object.fromEntries(MODES.map((x) => [x.name, x.title])),
+    subtitle:
+      `${m.model}, ${m.cpus} cores (server on ${opts.serverCpus ?? 'all'}, load on ${opts.loadCpus ?? 'all'}), ` +
+      `Linux ${m.kernel}, Node ${m.node}, ${opts.quick ? 'quick, ' : ''}${opts.duration} s runs, ${doc.date.slice(0, 16).replace('T', ' ')} UTC`,
+  });
+  const svgPath = join(outDir, 'latest.svg');
+  writeFileSync(svgPath, svg);
+  console.log(markdownTable(runs));
+  note(`\nbench: wrote ${files.latest}, ${files.copy}, ${svgPath}; raw tool output in ${rawDir}`);
+}
+
+main().catch((e) => {
+  done();
+  killAll();
+  console.error(`bench: ${e?.stack ?? e}`);
+  process.exit(1);
+});

@@ -1,0 +1,15 @@
+// uvhttp with a JS handler on every request (the TypeScript-handler case).
+import { createServer } from '../../dist/index.js';
+import { BODY, CONTENT_TYPE, portFromArgs, ready } from './body.mjs';
+
+const port = portFromArgs();
+const app = createServer();
+/** @param {any} req @param {any} res */
+const hello = (req, res) => {
+  res.header('content-type', CONTENT_TYPE);
+  res.end(BODY);
+};
+app.get('/', hello);
+app.get('/dyn', hello);
+const { port: bound } = await app.listen({ port, host: '127.0.0.1' });
+ready(bound);

@@ -1,0 +1,9 @@
+// uvhttp with a native static route: the response is built once and sent without entering JS.
+import { createServer } from '../../dist/index.js';
+import { BODY, CONTENT_TYPE, portFromArgs, ready } from './body.mjs';
+
+const port = portFromArgs();
+const app = createServer();
+app.static('/', BODY, { headers: { 'content-type': CONTENT_TYPE } });
+const { port: bound } = await app.listen({ port, host: '127.0.0.1' });
+ready(bound);

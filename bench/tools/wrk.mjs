@@ -1,0 +1,55 @@
+// wrk: HTTP/1.1 keep-alive load, optionally pipelined. Building the command and parsing its output.
+import { fileURLToPath } from 'node:url';
+import { durationMs } from './units.mjs';
+
+export const PIPELINE_SCRIPT = fileURLToPath(new URL('../pipeline.lua', import.meta.url));
+
+/**
+ * @param {{ url: string, connections: number, threads: number, seconds: number, pipeline?: number }} o
+ * @returns {string[]} wrk's arguments
+ */
+export function wrkArgs({ url, connections, threads, seconds, pipeline = 1 }) {
+  const args = [`-t${Math.min(threads, connections)}`, `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '5s'];
+  if (pipeline > 1) args.push('-s', PIPELINE_SCRIPT, url, '--', String(pipeline));
+  else args.push(url);
+  return args;
+}
+
+/**
+ * @typedef {{ requests: number, seconds: number, requests_per_s: number, p50_ms: number | null,
+ *   p99_ms: number | null, non2xx: number, socket_errors: number,
+ *   socket: { connect: number, read: number, write: number, timeout: number } }} WrkResult
+ */
+
+/**
+ * Parse wrk's text output (with --latency).
+ * @param {string} out
+ * @returns {WrkResult}
+ */
+export function parseWrk(out) {
+  const total = /(\d+) requests in ([\d.]+\w+), /.exec(out);
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  if (!total || !rps) throw new Error(`cannot parse wrk output:\n${out}`);
+  const pct = (/** @type {string} */ p) => {
+    const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+\\w+)\\s*$`, 'm').exec(out);
+    // wrk prints 0.00us for percentiles it has no samples for (with pipelining it records one
+    // latency per batch): that is "unknown", not zero.
+    const ms = m ? durationMs(m[1]) : NaN;
+    return ms > 0 ? ms : null;
+  };
+  const se = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const socket = se
+    ? { connect: Number(se[1]), read: Number(se[2]), write: Number(se[3]), timeout: Number(se[4]) }
+    : { connect: 0, read: 0, write: 0, timeout: 0 };
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  return {
+    requests: Number(total[1]),
+    seconds: durationMs(total[2]) / 1000,
+    requests_per_s: Number(rps[1]),
+    p50_ms: pct('50'),
+    p99_ms: pct('99'),
+    non2xx: non2xx ? Number(non2xx[1]) : 0,
+    socket_errors: socket.connect + socket.read + socket.write + socket.timeout,
+    socket,
+  };
+}

@@ -1,0 +1,74 @@
+// The JSON results file and the markdown table.
+import { describe, it, expect, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resultsDocument, writeResults, stamp, machine } from '../../bench/results.mjs';
+import { markdownTable, fapwsLine, fmt } from '../../bench/report.mjs';
+import { RUNS } from './fixtures/runs.mjs';
+
+const dirs = /** @type {string[]} */ ([]);
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('results JSON', () => {
+  it('has the documented shape', () => {
+    const doc = resultsDocument({ date: new Date('2026-01-02T03:04:05.678Z'), runs: RUNS });
+    expect(doc.date).toBe('2026-01-02T03:04:05.678Z');
+    expect(Object.keys(doc.machine).sort()).toEqual(['cpus', 'kernel', 'model', 'node']);
+    expect(doc.machine.cpus).toBeGreaterThan(0);
+    expect(doc.machine.node).toBe(process.version);
+    for (const r of doc.runs) {
+      for (const k of ['server', 'scenario', 'tool', 'connections', 'pipeline', 'keepalive', 'requests_per_s', 'per_cpu_s', 'p50_ms', 'p99_ms', 'errors', 'rss_mb']) {
+        expect(r).toHaveProperty(k);
+      }
+    }
+    expect(doc.runs[2].unsupported).toMatch(/505/);
+  });
+
+  it('writes latest.json and a timestamped copy with the same content', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-results-'));
+    dirs.push(dir);
+    const doc = resultsDocument({ date: new Date('2026-01-02T03:04:05.678Z'), runs: RUNS, extra: { protocol: 'default' } });
+    const files = writeResults(dir, doc);
+    expect(files.copy).toBe(join(dir, '2026-01-02T03-04-05Z.json'));
+    expect(readdirSync(dir).sort()).toEqual(['2026-01-02T03-04-05Z.json', 'latest.json']);
+    const back = JSON.parse(readFileSync(files.latest, 'utf8'));
+    expect(back).toEqual(JSON.parse(readFileSync(files.copy, 'utf8')));
+    expect(back.protocol).toBe('default');
+    expect(back.runs).toHaveLength(3);
+    writeResults(dir, doc, 'fapws-');
+    expect(readdirSync(dir)).toContain('fapws-latest.json');
+  });
+
+  it('stamps file names without colons', () => {
+    expect(stamp(new Date('2026-11-22T01:02:03.456Z'))).toBe('2026-11-22T01-02-03Z');
+  });
+
+  it('describes this machine', () => {
+    expect(machine().model.length).toBeGreaterThan(0);
+  });
+});
+
+describe('markdown table', () => {
+  it('has a header, one row per run, and the unsupported reason', () => {
+    const lines = markdownTable(RUNS).split('\n');
+    expect(lines).toHaveLength(2 + RUNS.length);
+    expect(lines[0]).toMatch(/^\| server \| scenario \| mode \|.*req\/s \| req\/CPU-s \|/);
+    expect(lines[2]).toContain('| 51,715 | **108,167** | 47% | 47% | 3% | 0.92 | 8.42 | 0 | 12.3 |');
+    expect(lines[4]).toContain('unsupported: HTTP/1.0: status 505');
+    const cols = (/** @type {string} */ l) => l.split(/(?<!\\)\|/).length;
+    for (const l of lines) expect(cols(l)).toBe(cols(lines[0]));
+  });
+
+  it('formats missing numbers as a dash', () => {
+    expect(fmt(null)).toBe('–');
+    expect(fmt(1234.5, 1)).toBe('1,234.5');
+  });
+});
+
+describe('Fapws4 lines', () => {
+  it('prints "N C /path: rps"', () => {
+    expect(fapwsLine({ requests: 1000, connections: 10, path: '/', requests_per_s: 12345.678 })).toBe('1000 10 /: 12345.68');
+    expect(fapwsLine({ requests: 1000, connections: 10, path: '/', requests_per_s: null, unsupported: '505' })).toBe('1000 10 /: unsupported (505)');
+  });
+});

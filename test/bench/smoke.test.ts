@@ -1,0 +1,40 @@
+// Runs the harness for real, in its quickest form, against uvhttp-static and node-http.
+// Only in CI (it needs wrk, taskset and a built uvhttp, and loads the machine for ~15 s).
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('bench smoke', () => {
+  it.skipIf(!process.env.CI)(
+    'measures uvhttp-static and node-http with wrk and writes the results',
+    () => {
+      const out = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+      try {
+        const r = spawnSync(
+          process.execPath,
+          ['bench/run.mjs', '--quick', '--server', 'uvhttp-static,node-http', '--mode', 'wrk', '--settle-max', '1', '--out', out],
+          { cwd: root, encoding: 'utf8', timeout: 55_000 },
+        );
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/\| uvhttp-static \| route \| wrk \|/);
+        const doc = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
+        for (const server of ['uvhttp-static', 'node-http']) {
+          const run = doc.runs.find((/** @type {any} */ x) => x.server === server);
+          expect(run, server).toBeDefined();
+          expect(run.unsupported, server).toBeUndefined();
+          expect(run.per_cpu_s, server).toBeGreaterThan(0);
+          expect(run.errors, server).toBe(0);
+        }
+        expect(readFileSync(join(out, 'latest.svg'), 'utf8')).toMatch(/<svg/);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
+});

@@ -1,0 +1,147 @@
+// wrk and ab: command lines and the parsing of outputs captured from real runs on the bench
+// machine (test/bench/fixtures/, see fixtures/README.md).
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { parseWrk, wrkArgs, PIPELINE_SCRIPT } from '../../bench/tools/wrk.mjs';
+import { parseAb, abArgs } from '../../bench/tools/ab.mjs';
+import { durationMs } from '../../bench/tools/units.mjs';
+
+const fixture = (/** @type {string} */ name) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+
+describe('durationMs', () => {
+  it('reads wrk time units', () => {
+    expect(durationMs('850.00us')).toBeCloseTo(0.85);
+    expect(durationMs('1.23ms')).toBeCloseTo(1.23);
+    expect(durationMs('2.00s')).toBe(2000);
+    expect(durationMs('1.50m')).toBe(90000);
+    expect(durationMs('fast')).toBeNaN();
+  });
+});
+
+describe('parseWrk', () => {
+  it('parses a keep-alive run with --latency', () => {
+    const r = parseWrk(fixture('wrk-keepalive.txt'));
+    expect(r.requests).toBeGreaterThan(0);
+    expect(r.seconds).toBeGreaterThan(1.9);
+    expect(r.requests_per_s).toBeCloseTo(r.requests / r.seconds, -3);
+    expect(r.p50_ms).toBeGreaterThan(0);
+    expect(r.p99_ms).toBeGreaterThanOrEqual(/** @type {number} */ (r.p50_ms));
+    expect(r.non2xx).toBe(0);
+    expect(r.socket_errors).toBe(0);
+  });
+
+  it('reads latencies printed in microseconds', () => {
+    const r = parseWrk(fixture('wrk-uws.txt'));
+    expect(r.p50_ms).toBeCloseTo(0.414);
+    expect(r.p99_ms).toBeCloseTo(8.18);
+    expect(r.requests).toBe(54993);
+    expect(r.requests_per_s).toBeCloseTo(54794.26);
+  });
+
+  it('parses a pipelined run', () => {
+    const r = parseWrk(fixture('wrk-pipeline.txt'));
+    expect(r.requests_per_s).toBeGreaterThan(0);
+    expect(r.p99_ms).not.toBeNull();
+  });
+
+  it('reads percentiles wrk printed as 0.00us (no samples, pipelined) as unknown', () => {
+    const r = parseWrk(fixture('wrk-pipeline-zero-percentiles.txt'));
+    expect(r.p50_ms).toBeCloseTo(2.06);
+    expect(r.p99_ms).toBeNull();
+    expect(r.requests).toBe(548000);
+  });
+
+  it('counts non-2xx responses', () => {
+    const r = parseWrk(fixture('wrk-non2xx.txt'));
+    expect(r.non2xx).toBe(47578);
+    expect(r.non2xx).toBe(r.requests);
+  });
+
+  it('counts socket errors', () => {
+    const r = parseWrk(fixture('wrk-socket-errors.txt'));
+    expect(r.socket).toEqual({ connect: 0, read: 7708, write: 0, timeout: 0 });
+    expect(r.socket_errors).toBe(7708);
+    expect(r.seconds).toBeCloseTo(1.1);
+  });
+
+  it('refuses output without results', () => {
+    expect(() => parseWrk('unable to connect to 127.0.0.1:1 Connection refused')).toThrow(/cannot parse wrk/);
+  });
+});
+
+describe('wrkArgs', () => {
+  it('builds a keep-alive run', () => {
+    expect(wrkArgs({ url: 'http://127.0.0.1:1/', connections: 100, threads: 1, seconds: 3 })).toEqual([
+      '-t1', '-c100', '-d3s', '--latency', '--timeout', '5s', 'http://127.0.0.1:1/',
+    ]);
+  });
+  it('adds the pipeline script and its depth', () => {
+    const args = wrkArgs({ url: 'http://127.0.0.1:1/', connections: 100, threads: 2, seconds: 1, pipeline: 16 });
+    expect(args.slice(-5)).toEqual(['-s', PIPELINE_SCRIPT, 'http://127.0.0.1:1/', '--', '16']);
+    expect(PIPELINE_SCRIPT).toMatch(/bench\/pipeline\.lua$/);
+  });
+  it('never asks for more threads than connections', () => {
+    expect(wrkArgs({ url: 'u', connections: 1, threads: 4, seconds: 1 })[0]).toBe('-t1');
+  });
+});
+
+describe('parseAb', () => {
+  it('parses a run without keep-alive (the Fapws4 protocol)', () => {
+    const r = parseAb(fixture('ab.txt'));
+    expect(r.requests).toBe(2000);
+    expect(r.failed).toBe(0);
+    expect(r.non2xx).toBe(0);
+    expect(r.keepalive_requests).toBeNull();
+    expect(r.requests_per_s).toBeGreaterThan(0);
+    expect(r.p50_ms).not.toBeNull();
+    expect(r.p99_ms).toBeGreaterThanOrEqual(/** @type {number} */ (r.p50_ms));
+  });
+
+  it('parses -k with its Keep-Alive count', () => {
+    const r = parseAb(fixture('ab-k.txt'));
+    expect(r.requests).toBe(5000);
+    expect(r.keepalive_requests).toBe(5000);
+    expect(r.requests_per_s).toBeCloseTo(35004.69);
+    expect(r.seconds).toBeCloseTo(0.143);
+  });
+
+  it('parses a time-limited -k run', () => {
+    const r = parseAb(fixture('ab-k-timelimit.txt'));
+    expect(r.seconds).toBeGreaterThan(0.9);
+    expect(r.requests).toBeGreaterThan(0);
+  });
+
+  it('counts non-2xx answers (uWebSockets answers HTTP/1.0 with 505)', () => {
+    const r = parseAb(fixture('ab-505.txt'));
+    expect(r.non2xx).toBe(500);
+    expect(r.failed).toBe(0);
+  });
+
+  it('counts failed requests with their breakdown', () => {
+    const r = parseAb(fixture('ab-length-failures.txt'));
+    expect(r.failed).toBe(200);
+    expect(r.failed_detail).toEqual({ connect: 0, receive: 0, length: 200, exceptions: 0 });
+  });
+
+  it('leaves percentiles null when ab printed none', () => {
+    const text = fixture('ab-k.txt').split('Percentage of the requests')[0];
+    const r = parseAb(text);
+    expect(r.p50_ms).toBeNull();
+    expect(r.p99_ms).toBeNull();
+  });
+
+  it('refuses output without results', () => {
+    expect(() => parseAb('apr_socket_connect(): Connection refused (111)')).toThrow(/cannot parse ab/);
+  });
+});
+
+describe('abArgs', () => {
+  it('builds the seed protocol run: -n N -c C, no keep-alive', () => {
+    expect(abArgs({ url: 'http://h/', concurrency: 10, requests: 1000 })).toEqual(['-q', '-r', '-s', '10', '-n', '1000', '-c', '10', 'http://h/']);
+  });
+  it('builds a time-limited keep-alive run', () => {
+    expect(abArgs({ url: 'http://h/', concurrency: 100, seconds: 2, keepalive: true })).toEqual([
+      '-q', '-r', '-s', '10', '-k', '-t', '2', '-n', '10000000', '-c', '100', 'http://h/',
+    ]);
+  });
+});
