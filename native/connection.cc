@@ -15,7 +15,7 @@ constexpr uint64_t kLingerMs = 2000;
 
 // Requests of one connection waiting for JS before we stop reading from it: a client that pipelines
 // without reading cannot make the server buffer without bound.
-constexpr size_t kMaxPendingResponses = 256;
+constexpr size_t kMaxPendingResponses = 128;
 constexpr size_t kKeepInputCapacity = 64 * 1024;
 constexpr size_t kMinReadSpace = 16 * 1024;
 constexpr size_t kCompactOutput = 64 * 1024;
@@ -150,6 +150,12 @@ void Connection::process(char *data, size_t len, bool own_buffer) {
   MessageInfo info;
   size_t pos = 0;
   while (pos < len && state_ != State::Lingering) {
+    if (backlogged()) {
+      // One read can hold thousands of pipelined requests: stop here and keep the rest until the
+      // client has taken some output, so memory stays bounded whatever it sends.
+      parse_paused_ = true;
+      break;
+    }
     char *p = data + pos;
     const size_t avail = len - pos;
     bool head_fresh = false;
@@ -338,7 +344,22 @@ template <typename Render> void Connection::deliver(uint32_t seq, bool close_aft
     mark_dirty();
     return;
   }
-  render_to(queue_.push_ready(seq, close_after).data);
+  std::string &data = queue_.push_ready(seq, close_after).data;
+  render_to(data);
+  queued_bytes_ += data.size();
+}
+
+bool Connection::backlogged() const {
+  return queue_.size() >= kMaxPendingResponses ||
+         out_.size() - out_sent_ + queued_bytes_ >= server_->options_.max_output;
+}
+
+void Connection::resume_parsing() {
+  if (!parse_paused_ || backlogged() || closing_ || server_->in_batch_) return;
+  parse_paused_ = false;
+  if (in_len_ > 0) process(in_, in_len_, true);
+  if (closing_) return;
+  if (!out_.empty()) mark_dirty();
 }
 
 void Connection::respond(uint32_t seq, std::string_view head, std::string_view body) {
@@ -352,14 +373,16 @@ void Connection::respond(uint32_t seq, std::string_view head, std::string_view b
   } else {
     render(slot->data, head, body, slot->omit_body, slot->conn, server_->date_);
     slot->ready = true;
+    queued_bytes_ += slot->data.size();
   }
-  mark_dirty();
+  mark_dirty(); // flush() resumes parsing if this drained a backlog: never while a batch is taken
 }
 
 void Connection::drain_queue() {
   while (!queue_.empty() && queue_.front().ready) {
     ResponseQueue::Slot &s = queue_.front();
     out_.append(s.data);
+    queued_bytes_ -= s.data.size();
     close_after_flush_ = close_after_flush_ || s.close_after;
     queue_.pop_front();
   }
@@ -369,6 +392,8 @@ void Connection::mark_dirty() { server_->mark_dirty(this); }
 
 void Connection::flush() {
   dirty_ = false;
+  if (closing_) return;
+  resume_parsing();
   if (closing_ || waiting_writable_) return; // the writable event sends the rest
   if (out_.empty()) return after_output_sent();
   send_output();
@@ -396,6 +421,8 @@ void Connection::send_output() {
       update_poll();
     }
     after_output_sent();
+    if (closing_) return;
+    resume_parsing();
   } else {
     // A reader that takes a little at a time never lets the output empty: drop what it took, so
     // the output holds at most the unsent bytes (bounded by max_output) and not everything sent.
@@ -432,8 +459,7 @@ void Connection::after_output_sent() {
 
 void Connection::update_read_state() {
   if (closing_ || peer_ended_ || state_ == State::Lingering) return;
-  const bool want = queue_.size() < kMaxPendingResponses &&
-                    out_.size() - out_sent_ < server_->options_.max_output;
+  const bool want = !parse_paused_ && !backlogged();
   if (want != reading_) {
     reading_ = want;
     update_poll();
@@ -487,6 +513,7 @@ void Connection::close() {
   if (closing_) return;
   closing_ = true;
   queue_.clear();
+  queued_bytes_ = 0;
   uv_close(reinterpret_cast<uv_handle_t *>(&poll_), on_close);
 }
 

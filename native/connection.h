@@ -73,6 +73,10 @@ private:
   void after_output_sent();
   void update_read_state();
   void send_continue();
+  // Too much output (sent or waiting behind a JS response) or too many requests waiting for JS.
+  bool backlogged() const;
+  // Parses the input kept while backlogged, once the client has taken enough output.
+  void resume_parsing();
 
   Server *server_;
   uint32_t id_;
@@ -99,6 +103,8 @@ private:
   ResponseQueue queue_;
   std::string out_;
   size_t out_sent_ = 0;
+  size_t queued_bytes_ = 0;   // rendered responses waiting in the queue behind a JS response
+  bool parse_paused_ = false; // input is kept unparsed until the output drains
   uint32_t next_seq_ = 0;
   bool waiting_writable_ = false;
   uint64_t last_write_progress_ = 0;

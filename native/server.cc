@@ -182,6 +182,12 @@ void Server::on_check(uv_check_t *check) {
   auto *s = static_cast<Server *>(check->data);
   s->run_pending_batch();
   s->flush_all();
+  // Output that drained while flushing lets a backlogged connection parse the requests it kept; any
+  // that go to JS must not wait for the next loop iteration, which may be far off.
+  for (int rounds = 0; rounds < 8 && s->batch_.count() > 0; ++rounds) {
+    s->run_pending_batch();
+    s->flush_all();
+  }
   if (!s->client_errors_.empty()) {
     auto errors = std::move(s->client_errors_);
     s->client_errors_.clear();
