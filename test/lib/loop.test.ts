@@ -74,9 +74,11 @@ describe('event loop stays responsive under load', () => {
         expect(servedInWindow, info).toBeGreaterThan(500);
         if (path === '/d') expect(windowEnd.jsDispatches - windowStart.jsDispatches, info).toBeGreaterThan(500);
         else expect(windowEnd.jsDispatches - windowStart.jsDispatches, info).toBe(0);
-        // timers: ~elapsed/10 expected; demand at least 40% of them and no stall over 100 ms
+        // timers: ~elapsed/10 expected; demand at least 40% of them and no stall over 250 ms. A loop
+        // starved by the server loses most ticks (that is what the count catches); the gap bound
+        // leaves room for GC and a shared CI machine's scheduling.
         expect(ticks.length, info).toBeGreaterThanOrEqual(Math.floor((elapsed / 10) * 0.4));
-        expect(maxGap, info).toBeLessThan(100);
+        expect(maxGap, info).toBeLessThan(250);
         // outgoing I/O completes promptly
         expect(bodies.length, info).toBeGreaterThanOrEqual(3);
         expect(bodies.every((b) => b === 'side server'), info).toBe(true);
