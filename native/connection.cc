@@ -288,13 +288,14 @@ void Connection::complete(const RequestHead &head, const MessageInfo &info, cons
     state_ = State::Lingering;
   }
   const std::string_view method(head.method, head.method_len);
-  const bool is_head = method_from(method) == Method::Head;
+  const Method kind = method_from(method);
+  const bool is_head = kind == Method::Head;
   const void *q = std::memchr(head.target, '?', head.target_len);
   const size_t path_len = q ? static_cast<size_t>(static_cast<const char *>(q) - head.target)
                             : head.target_len;
 
   RouteMatch m;
-  s->router_.match(method, std::string_view(head.target, path_len), &m);
+  s->router_.match(kind, method, std::string_view(head.target, path_len), &m);
   if (m.result == RouteMatch::Result::Found && m.target.kind == RouteTarget::Kind::Static) {
     const StaticResponse &r = s->statics_[m.target.index];
     deliver(seq, !keep, [&](std::string &out) { render(out, r.head, r.body, is_head, conn, s->date_); });

@@ -115,8 +115,7 @@ std::string Router::add(std::string_view method, std::string_view pattern, Route
   return {};
 }
 
-void Router::resolve(const MethodTable &table, std::string_view method, RouteMatch *out) const {
-  Method m = method_from(method);
+void Router::resolve(const MethodTable &table, Method m, std::string_view method, RouteMatch *out) const {
   const RouteTarget *t = table.find(m, method);
   if (!t && m == Method::Head) {
     t = table.find(Method::Get, method);
@@ -153,18 +152,18 @@ bool Router::match_pattern(const Pattern &p, std::string_view path, RouteMatch *
   return true;
 }
 
-void Router::match(std::string_view method, std::string_view path, RouteMatch *out) const {
+void Router::match(Method m, std::string_view method, std::string_view path, RouteMatch *out) const {
   out->head_as_get = false;
   out->allow = nullptr;
   out->num_params = 0;
   auto it = exact_.find(path);
   if (it != exact_.end()) {
-    resolve(it->second, method, out);
+    resolve(it->second, m, method, out);
     return;
   }
   for (const auto &p : patterns_) {
     if (match_pattern(p, path, out)) {
-      resolve(p.methods, method, out);
+      resolve(p.methods, m, method, out);
       return;
     }
   }

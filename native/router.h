@@ -40,7 +40,8 @@ class Router {
 public:
   // Returns an error message (for the JS exception) or an empty string.
   std::string add(std::string_view method, std::string_view pattern, RouteTarget target);
-  void match(std::string_view method, std::string_view path, RouteMatch *out) const;
+  // m is method_from(method), which the caller has already worked out.
+  void match(Method m, std::string_view method, std::string_view path, RouteMatch *out) const;
 
 private:
   struct MethodTable {
@@ -61,7 +62,7 @@ private:
     MethodTable methods;
   };
 
-  void resolve(const MethodTable &table, std::string_view method, RouteMatch *out) const;
+  void resolve(const MethodTable &table, Method m, std::string_view method, RouteMatch *out) const;
   bool match_pattern(const Pattern &p, std::string_view path, RouteMatch *out) const;
 
   // Keys are views into exact_paths_, which never moves its strings.

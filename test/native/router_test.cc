@@ -16,7 +16,7 @@ RouteTarget stat(uint32_t id) { return RouteTarget{RouteTarget::Kind::Static, id
 
 RouteMatch match(const Router &r, std::string_view method, std::string_view path) {
   RouteMatch m;
-  r.match(method, path, &m);
+  r.match(uvhttp::method_from(method), method, path, &m);
   return m;
 }
 
