@@ -52,3 +52,35 @@ export function fapwsLine(r) {
   const value = r.unsupported ? `unsupported (${r.unsupported})` : r.error ? `failed (${r.error})` : (r.requests_per_s ?? 0).toFixed(2);
   return `${r.requests} ${r.connections} ${r.path}: ${value}`;
 }
+
+/**
+ * uvhttp's requests per server CPU-second divided by each peer's, mode by mode: the figure the
+ * project is judged by. A peer with several scenarios (nginx's route and file) counts its best.
+ * @param {import('./results.mjs').Run[]} runs
+ * @returns {string}
+ */
+export function ratioTable(runs) {
+  const ok = runs.filter((r) => !r.unsupported && !r.error && typeof r.per_cpu_s === 'number' && r.per_cpu_s > 0);
+  const modes = [...new Set(ok.map((r) => r.mode))];
+  const ours = [...new Set(ok.filter((r) => r.server.startsWith('uvhttp')).map((r) => r.server))];
+  const peers = [...new Set(ok.filter((r) => !r.server.startsWith('uvhttp')).map((r) => r.server))];
+  if (ours.length === 0 || peers.length === 0) return '';
+  /** @param {string} server @param {string} mode */
+  const best = (server, mode) => {
+    const xs = ok.filter((r) => r.server === server && r.mode === mode).map((r) => /** @type {number} */ (r.per_cpu_s));
+    return xs.length ? Math.max(...xs) : undefined;
+  };
+  const lines = [`| uvhttp ÷ peer | mode | ${peers.join(' | ')} |`, `| --- | --- |${' --: |'.repeat(peers.length)}`];
+  for (const server of ours) {
+    for (const mode of modes) {
+      const mine = best(server, mode);
+      if (mine === undefined) continue;
+      const cells = peers.map((peer) => {
+        const theirs = best(peer, mode);
+        return theirs === undefined ? '–' : `${(mine / theirs).toFixed(2)}×`;
+      });
+      lines.push(`| ${server} | ${mode} | ${cells.join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
+}

@@ -12,7 +12,7 @@ import { ensureBinaries } from './deps.mjs';
 import { runServer } from './suite.mjs';
 import { note, done } from './progress.mjs';
 import { resultsDocument, writeResults, stamp } from './results.mjs';
-import { markdownTable } from './report.mjs';
+import { markdownTable, ratioTable } from './report.mjs';
 import { barChart } from './svg.mjs';
 import { FULL, QUICK, matrix } from './fapws.mjs';
 import { killAll } from './processes.mjs';
@@ -129,6 +129,8 @@ async function main() {
   const svgPath = join(outDir, 'latest.svg');
   writeFileSync(svgPath, svg);
   console.log(markdownTable(runs));
+  const ratios = ratioTable(runs);
+  if (ratios) console.log(`\nRequests per server CPU-second, uvhttp ÷ peer (– where the peer has no figure):\n\n${ratios}`);
   note(`\nbench: wrote ${files.latest}, ${files.copy}, ${svgPath}; raw tool output in ${rawDir}`);
 }
 

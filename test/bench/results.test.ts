@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resultsDocument, writeResults, stamp, machine } from '../../bench/results.mjs';
-import { markdownTable, fapwsLine, fmt } from '../../bench/report.mjs';
+import { markdownTable, fapwsLine, fmt, ratioTable } from '../../bench/report.mjs';
 import { RUNS } from './fixtures/runs.mjs';
 
 const dirs = /** @type {string[]} */ ([]);
@@ -70,5 +70,33 @@ describe('Fapws4 lines', () => {
   it('prints "N C /path: rps"', () => {
     expect(fapwsLine({ requests: 1000, connections: 10, path: '/', requests_per_s: 12345.678 })).toBe('1000 10 /: 12345.68');
     expect(fapwsLine({ requests: 1000, connections: 10, path: '/', requests_per_s: null, unsupported: '505' })).toBe('1000 10 /: unsupported (505)');
+  });
+});
+
+describe('ratio table', () => {
+  const run = (server: string, scenario: string, mode: string, perCpu: number | null, unsupported?: string) => ({
+    server, scenario, path: '/', mode, tool: mode.startsWith('wrk') ? 'wrk' : 'ab', connections: 100, pipeline: 1, keepalive: true,
+    requests_per_s: perCpu, per_cpu_s: perCpu, p50_ms: 1, p99_ms: 2, errors: 0, rss_mb: 10, ...(unsupported ? { unsupported } : {}),
+  });
+
+  it("divides uvhttp's per-CPU-second figure by each peer's best scenario, mode by mode", () => {
+    const lines = ratioTable([
+      run('uvhttp-static', 'route', 'wrk', 150_000),
+      run('uvhttp-static', 'route', 'ab', 30_000),
+      run('uwebsockets', 'handler', 'wrk', 100_000),
+      run('uwebsockets', 'handler', 'ab', null, 'HTTP/1.0: status 505'),
+      run('nginx', 'route', 'wrk', 120_000),
+      run('nginx', 'file', 'wrk', 60_000),
+      run('nginx', 'route', 'ab', 40_000),
+    ]).split('\n');
+    expect(lines[0]).toBe('| uvhttp ÷ peer | mode | uwebsockets | nginx |');
+    expect(lines[2]).toBe('| uvhttp-static | wrk | 1.50× | 1.25× |');
+    expect(lines[3]).toBe('| uvhttp-static | ab | – | 0.75× |');
+    expect(lines).toHaveLength(4);
+  });
+
+  it('is empty without uvhttp or without peers', () => {
+    expect(ratioTable([run('nginx', 'route', 'wrk', 1)])).toBe('');
+    expect(ratioTable([run('uvhttp-static', 'route', 'wrk', 1)])).toBe('');
   });
 });
