@@ -47,7 +47,7 @@ Connection::Connection(Server *server, uint32_t id, socket_t fd) : server_(serve
 Connection::~Connection() { std::free(in_); }
 
 bool Connection::start() {
-  set_nodelay(fd_);
+  if (!nodelay_inherited()) set_nodelay(fd_);
   if (uv_poll_init_socket(server_->loop_, &poll_, fd_) != 0) return false;
   poll_.data = this;
   last_activity_ = uv_now(server_->loop_);
@@ -110,7 +110,10 @@ void Connection::read_some() {
 
   s->stats_.bytes_read += static_cast<uint64_t>(n);
   last_activity_ = uv_now(s->loop_);
-  if (state_ == State::Lingering) return; // discarding what follows a final response
+  if (state_ == State::Lingering) {
+    linger_ = true; // the client is still sending: closing now would reset the connection
+    return;         // discarding what follows a final response
+  }
   if (state_ == State::Head && in_len_ == 0) request_started_ = last_activity_;
   if (shared) {
     process(buf, static_cast<size_t>(n), false);
@@ -236,6 +239,7 @@ void Connection::process(char *data, size_t len, bool own_buffer) {
 }
 
 void Connection::keep_tail(char *data, size_t from, size_t len, bool own_buffer) {
+  if (state_ == State::Lingering && from < len) linger_ = true; // bytes behind a final request
   const size_t rest = state_ == State::Lingering ? 0 : len - from;
   if (own_buffer) {
     if (from > 0 && rest > 0) std::memmove(in_, in_ + from, rest);
@@ -330,6 +334,7 @@ void Connection::fail(HttpError error) {
   const uint32_t seq = next_seq_++;
   no_more_requests_ = true;
   state_ = State::Lingering;
+  linger_ = true; // the rest of a bad request may still be on its way
   in_len_ = 0;
   const ErrorResponse &e = error_response(error);
   deliver(seq, true, [&](std::string &out) {
@@ -445,6 +450,13 @@ void Connection::after_output_sent() {
   if (server_->closing_) close_after_flush_ = true;
   if (!close_after_flush_ || shutting_down_) return;
   if (peer_ended_) return close();
+  if (!linger_) {
+    // A clean final request (Connection: close, HTTP/1.0): close at once, as nginx does, unless a
+    // last look finds input after all -- closing with unread input sends RST.
+    long n = sock_recv(fd_, server_->read_buffer_.get(), Server::kReadBufferSize);
+    if (n <= 0) return close(); // nothing waiting (EAGAIN), or the peer's FIN
+    server_->stats_.bytes_read += static_cast<uint64_t>(n);
+  }
   // Send FIN, then keep reading (and discarding) until the peer closes: closing with unread input
   // would send RST, which can destroy the response before the client reads it.
   shutting_down_ = true;
@@ -505,6 +517,7 @@ void Connection::close_when_idle() {
   if (queue_.empty() && out_.empty()) return close();
   close_after_flush_ = true;
   if (state_ != State::Lingering) {
+    if (in_len_ > 0) linger_ = true; // part of a request arrived: more may follow
     state_ = State::Lingering;
     in_len_ = 0;
   }

@@ -115,6 +115,7 @@ private:
   bool reading_ = false;
   bool peer_ended_ = false;
   bool shutting_down_ = false;
+  bool linger_ = false; // input may follow the final response: shut down and drain before closing
   uint64_t last_activity_ = 0;   // loop time of the last byte read or written
   uint64_t request_started_ = 0; // loop time of the first byte of the request being received
 

@@ -92,6 +92,15 @@ inline void set_nodelay(socket_t s) {
   setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char *>(&one), sizeof(one));
 }
 
+// Whether an accepted socket already has TCP_NODELAY from its listener (Linux), or needs its own.
+constexpr bool nodelay_inherited() {
+#ifdef __linux__
+  return true;
+#else
+  return false;
+#endif
+}
+
 // A libuv error code (negative) for the last socket error, so callers report it with uv_strerror.
 inline int uv_error_from_socket() { return uv_translate_sys_error(last_socket_error()); }
 
@@ -108,6 +117,11 @@ inline int open_listener(const sockaddr *addr, int backlog, socket_t *out) {
   (void)one;
   if (family == AF_INET6)
     setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, reinterpret_cast<const char *>(&zero), sizeof(zero));
+#ifdef __linux__
+  // Linux clones accepted sockets from the listener, options included: one setsockopt here saves
+  // one per connection (see nodelay_inherited()).
+  set_nodelay(s);
+#endif
   const socklen_t len = family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
   if (!set_nonblocking(s) || bind(s, addr, len) != 0 || ::listen(s, backlog) != 0) {
     int err = uv_error_from_socket();
