@@ -71,7 +71,6 @@ public:
   // Returns 0 or a libuv error code.
   int listen(const char *host, int port, std::string *bound_address, int *bound_port);
   void close();
-  bool listening() const { return listening_; }
   bool has_handles() const { return handles_open_ > 0; }
 
   // Response records from JS: a count followed by 5 words each (connection id, seq, head offset,
