@@ -314,17 +314,19 @@ void Connection::complete(const RequestHead &head, const MessageInfo &info, cons
       queue_.reserve(seq, is_head, conn, !keep);
       return;
     }
-    m.result = RouteMatch::Result::NotFound; // unreachable unless out of memory: answer 500 below
-    const ErrorResponse &e = error_response(HttpError::InternalError);
-    deliver(seq, !keep, [&](std::string &out) {
-      render(out, error_head(e, nullptr), e.body, is_head, conn, s->date_);
-    });
-    return;
+    // Only when the batch buffers could not grow (out of memory).
+    return deliver_error(seq, !keep, HttpError::InternalError, nullptr, is_head, conn);
   }
-  const bool not_found = m.result == RouteMatch::Result::NotFound;
-  const ErrorResponse &e = error_response(not_found ? HttpError::NotFound : HttpError::MethodNotAllowed);
-  deliver(seq, !keep, [&](std::string &out) {
-    render(out, error_head(e, not_found ? nullptr : m.allow), e.body, is_head, conn, s->date_);
+  if (m.result == RouteMatch::Result::NotFound)
+    return deliver_error(seq, !keep, HttpError::NotFound, nullptr, is_head, conn);
+  deliver_error(seq, !keep, HttpError::MethodNotAllowed, m.allow, is_head, conn);
+}
+
+void Connection::deliver_error(uint32_t seq, bool close_after, HttpError error, const std::string *allow,
+                               bool omit_body, ConnectionHeader conn) {
+  const ErrorResponse &e = error_response(error);
+  deliver(seq, close_after, [&](std::string &out) {
+    render(out, error_head(e, allow), e.body, omit_body, conn, server_->date_);
   });
 }
 
@@ -336,10 +338,8 @@ void Connection::fail(HttpError error) {
   state_ = State::Lingering;
   linger_ = true; // the rest of a bad request may still be on its way
   in_len_ = 0;
+  deliver_error(seq, true, error, nullptr, false, ConnectionHeader::Close);
   const ErrorResponse &e = error_response(error);
-  deliver(seq, true, [&](std::string &out) {
-    render(out, error_head(e, nullptr), e.body, false, ConnectionHeader::Close, s->date_);
-  });
   s->report_client_error(e.status, e.body);
 }
 

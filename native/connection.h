@@ -66,6 +66,9 @@ private:
   void fail(HttpError e);
   // Appends a ready response for seq, in order.
   template <typename Render> void deliver(uint32_t seq, bool close_after, Render &&render);
+  // A canned error response (http_errors.h) for seq, in order.
+  void deliver_error(uint32_t seq, bool close_after, HttpError error, const std::string *allow,
+                     bool omit_body, ConnectionHeader conn);
   void drain_queue();
   void keep_tail(char *data, size_t from, size_t len, bool own_buffer);
   void ensure_capacity(size_t need);
