@@ -6,13 +6,17 @@
         "native/batch.cc",
         "native/binding.cc",
         "native/connection.cc",
+        "native/connection_table.cc",
         "native/date_cache.cc",
         "native/http_errors.cc",
         "native/message.cc",
+        "native/output_queue.cc",
         "native/parser.cc",
+        "native/poller.cc",
         "native/response.cc",
         "native/router.cc",
-        "native/server.cc"
+        "native/server.cc",
+        "native/session.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],

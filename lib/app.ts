@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { createDispatcher, type Handler, type Route } from './dispatch.js';
 import { errors } from './errors.js';
+import { InFlight } from './in-flight.js';
 import { bodyless, checkStatus, headerLine, statusLine } from './http.js';
 import { NativeServer, type NativeStats } from './native.js';
 import { defaultOnError, nativeOptions, type ServerOptions } from './options.js';
@@ -11,6 +12,14 @@ import { Output } from './output.js';
 export interface StaticOptions {
   status?: number;
   headers?: Record<string, string | number>;
+}
+
+export interface CloseOptions {
+  /**
+   * Milliseconds to wait for in-flight responses before closing whatever connections are left
+   * (counted in stats().connectionsForced). Default: wait until every owed response is sent.
+   */
+  timeout?: number;
 }
 
 export interface ListenOptions {
@@ -39,13 +48,15 @@ export class App {
     const onError = () => this.options.onError ?? defaultOnError;
     // The core needs the dispatcher and the dispatcher needs the core's output: bind it late.
     let dispatch: ReturnType<typeof createDispatcher> | undefined;
+    const inFlight = new InFlight();
     this.native = new NativeServer(
       nativeOptions(options),
       (count, data, meta) => dispatch!(count, data, meta),
       () => this.resolveClosed?.(),
       (status, reason) => this.options.onClientError?.(errors.clientError(status, reason)),
+      (ids) => inFlight.aborted(ids),
     );
-    dispatch = createDispatcher(this.routes, new Output(this.native), onError);
+    dispatch = createDispatcher(this.routes, new Output(this.native), inFlight, onError);
   }
 
   /** A response rendered once and served by native code on every GET and HEAD of path. */
@@ -108,13 +119,22 @@ export class App {
     return this.native.listen(host, port);
   }
 
-  /** Stops accepting, ends idle connections, lets in-flight responses finish. */
-  close(): Promise<void> {
+  /**
+   * Stops accepting, ends idle connections, lets in-flight responses finish (each goes out with
+   * `Connection: close`); with `timeout`, closes whatever is left after that many milliseconds.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (options === null || typeof options !== 'object') throw errors.invalidArgument('options', 'an object');
+    const timeout = options.timeout ?? 0;
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
+      throw errors.invalidOption('timeout', 'a non-negative number of milliseconds');
+    }
     if (this.closing === undefined) {
       this.closing = new Promise<void>((resolve) => {
         this.resolveClosed = resolve;
       });
-      this.native.close();
+      // Below 1 ms would read as "no deadline" natively.
+      this.native.close(timeout > 0 ? Math.max(1, Math.ceil(timeout)) : 0);
     }
     return this.closing;
   }

@@ -1,7 +1,19 @@
 // The JS side of the crossing: one call per loop iteration runs the handlers of every request the
 // core read in that iteration.
-import { FLAG_HEAD, REQ_CONN, REQ_FIXED_WORDS, REQ_FLAGS, REQ_HANDLER, REQ_NUM_HEADERS, REQ_NUM_PARAMS, REQ_SEQ } from './protocol.js';
+import {
+  FLAG_HEAD,
+  REQ_CONN,
+  REQ_FIXED_WORDS,
+  REQ_FLAGS,
+  REQ_HANDLER,
+  REQ_NUM_HEADERS,
+  REQ_NUM_PARAMS,
+  REQ_SEQ,
+  REQ_SERIAL_HI,
+  REQ_SERIAL_LO,
+} from './protocol.js';
 import type { FastBuffer } from './bytes.js';
+import type { InFlight } from './in-flight.js';
 import type { Output } from './output.js';
 import { Request } from './request.js';
 import { Response } from './response.js';
@@ -15,7 +27,7 @@ export interface Route {
 
 export type ErrorHook = (err: unknown, req: Request) => void;
 
-export function createDispatcher(routes: readonly Route[], output: Output, onError: () => ErrorHook) {
+export function createDispatcher(routes: readonly Route[], output: Output, inFlight: InFlight, onError: () => ErrorHook) {
   let data: FastBuffer;
   let meta: Uint32Array;
 
@@ -54,7 +66,14 @@ export function createDispatcher(routes: readonly Route[], output: Output, onErr
     for (let i = 0; i < count; i++) {
       const route = routes[meta[p + REQ_HANDLER]];
       const req = new Request(data, meta, p, route.paramNames);
-      const res = new Response(output, meta[p + REQ_CONN], meta[p + REQ_SEQ], (meta[p + REQ_FLAGS] & FLAG_HEAD) !== 0);
+      const res = new Response(
+        output,
+        meta[p + REQ_CONN],
+        meta[p + REQ_SERIAL_LO],
+        meta[p + REQ_SERIAL_HI],
+        meta[p + REQ_SEQ],
+        (meta[p + REQ_FLAGS] & FLAG_HEAD) !== 0,
+      );
       p += REQ_FIXED_WORDS + 4 * meta[p + REQ_NUM_HEADERS] + 2 * meta[p + REQ_NUM_PARAMS];
       let result: unknown;
       try {
@@ -66,6 +85,7 @@ export function createDispatcher(routes: readonly Route[], output: Output, onErr
       if (res.finished) continue;
       if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
         req.detach();
+        res.track(inFlight);
         (result as PromiseLike<unknown>).then(
           (value) => settle(req, res, value),
           (err: unknown) => fail(req, res, err),
@@ -74,6 +94,7 @@ export function createDispatcher(routes: readonly Route[], output: Output, onErr
         settle(req, res, result);
       } else {
         req.detach(); // the handler answers later
+        res.track(inFlight);
       }
     }
     output.endBatch();

@@ -24,6 +24,8 @@ export const errors = {
     make('UVHTTP_ERR_INVALID_STATUS', `status must be an integer from 200 to 999, got ${String(code)}`, undefined, RangeError),
   alreadySent: () => make('UVHTTP_ERR_ALREADY_SENT', 'the response was already sent'),
   invalidJson: () => make('UVHTTP_ERR_INVALID_JSON', 'request body is not valid JSON', 400),
+  connectionClosed: () =>
+    make('UVHTTP_ERR_CONNECTION_CLOSED', 'the client connection closed before the response was sent'),
   clientError: (status: number, reason: string) =>
     make('UVHTTP_ERR_CLIENT', `rejected a request: ${status} ${reason}`, status),
 };

@@ -3,7 +3,7 @@ import { App } from './app.js';
 import type { ServerOptions } from './options.js';
 
 export { App } from './app.js';
-export type { ListenOptions, StaticOptions, Stats } from './app.js';
+export type { CloseOptions, ListenOptions, StaticOptions, Stats } from './app.js';
 export type { Handler } from './dispatch.js';
 export { errors } from './errors.js';
 export type { UvhttpError } from './errors.js';

@@ -6,8 +6,14 @@ export interface NativeStats {
   connections: number;
   connectionsTotal: number;
   connectionsRejected: number;
+  /** Connections that close()'s timeout ended with work left. */
+  connectionsForced: number;
   requests: number;
   jsDispatches: number;
+  /** Responses a handler sent after its connection had closed (or twice): dropped. */
+  responsesDropped: number;
+  /** Memory the open connections hold for input and output buffers, in bytes. */
+  bufferedBytes: number;
   bytesRead: number;
   bytesWritten: number;
   parseErrors: number;
@@ -19,7 +25,7 @@ export interface NativeServer {
   addRoute(method: string, path: string, handlerId: number): void;
   setOutput(data: Buffer, records: Int32Array): void;
   listen(host: string, port: number): { address: string; port: number };
-  close(): void;
+  close(timeoutMs: number): void;
   flush(): void;
   stats(): NativeStats;
 }
@@ -30,6 +36,7 @@ export interface NativeServerConstructor {
     dispatch: (count: number, data?: Buffer, meta?: ArrayBuffer) => void,
     onClosed: () => void,
     onClientError: (status: number, reason: string) => void,
+    onAborted: (ids: Uint32Array) => void,
   ): NativeServer;
 }
 

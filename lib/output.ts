@@ -32,6 +32,14 @@ function copyAscii(d: Uint8Array, s: string, p: number): number {
   return p + s.length;
 }
 
+/** Which response of which connection a record answers. */
+export interface Addressee {
+  readonly conn: number;
+  readonly serialLo: number;
+  readonly serialHi: number;
+  readonly seq: number;
+}
+
 function digits(n: number): number {
   let k = 1;
   while (n >= 10) {
@@ -62,8 +70,7 @@ export class Output {
    * head is written to end exactly where the body starts.
    */
   writeResponse(
-    conn: number,
-    seq: number,
+    to: Addressee,
     status: Uint8Array,
     fields: string,
     typeLine: Uint8Array | undefined,
@@ -106,17 +113,17 @@ export class Output {
 
     const sent = omitBody ? 0 : length;
     this.pos = bodyStart + sent;
-    this.record(conn, seq, start, headLength, sent);
+    this.record(to, start, headLength, sent);
   }
 
   /** A response without Content-Length and body (204, 304). */
-  writeHeadOnly(conn: number, seq: number, status: Uint8Array, fields: string): void {
+  writeHeadOnly(to: Addressee, status: Uint8Array, fields: string): void {
     this.reserve(status.length + fields.length);
     const start = this.pos;
     this.data.set(status, start);
     const end = copyLatin1(this.data, fields, start + status.length);
     this.pos = end;
-    this.record(conn, seq, start, end - start, 0);
+    this.record(to, start, end - start, 0);
   }
 
   /**
@@ -141,15 +148,17 @@ export class Output {
     if (this.pos + need > this.data.length || this.records[0] === MAX_RECORDS) this.makeRoom(need);
   }
 
-  private record(conn: number, seq: number, start: number, headLength: number, bodyLength: number): void {
+  private record(to: Addressee, start: number, headLength: number, bodyLength: number): void {
     const records = this.records;
     const n = records[0];
     const r = 1 + n * RES_WORDS;
-    records[r] = conn;
-    records[r + 1] = seq;
-    records[r + 2] = start;
-    records[r + 3] = headLength;
-    records[r + 4] = bodyLength;
+    records[r] = to.conn;
+    records[r + 1] = to.serialLo;
+    records[r + 2] = to.serialHi;
+    records[r + 3] = to.seq;
+    records[r + 4] = start;
+    records[r + 5] = headLength;
+    records[r + 6] = bodyLength;
     records[0] = n + 1;
     if (!this.flushQueued) {
       // Inside a batch the core takes the records itself when JS returns. Outside one (a timer,

@@ -1,24 +1,32 @@
 // The layout of the buffers shared with the native core (native/batch.h and Server::take_responses).
 // Kept in one place: a change on one side must change the other.
 
-/** Request record: fixed words, then 4 words a header, then 2 words a param. */
+/**
+ * Request record: fixed words, then 4 words a header, then 2 words a param. A connection is named by
+ * its slot and a 64-bit serial (two words) that no later connection shares.
+ */
 export const REQ_CONN = 0;
-export const REQ_SEQ = 1;
-export const REQ_HANDLER = 2;
-export const REQ_FLAGS = 3;
-export const REQ_METHOD_OFF = 4;
-export const REQ_METHOD_LEN = 5;
-export const REQ_TARGET_OFF = 6;
-export const REQ_TARGET_LEN = 7;
-export const REQ_PATH_LEN = 8;
-export const REQ_BODY_OFF = 9;
-export const REQ_BODY_LEN = 10;
-export const REQ_NUM_HEADERS = 11;
-export const REQ_NUM_PARAMS = 12;
-export const REQ_FIXED_WORDS = 13;
+export const REQ_SERIAL_LO = 1;
+export const REQ_SERIAL_HI = 2;
+export const REQ_SEQ = 3;
+export const REQ_HANDLER = 4;
+export const REQ_FLAGS = 5;
+export const REQ_METHOD_OFF = 6;
+export const REQ_METHOD_LEN = 7;
+export const REQ_TARGET_OFF = 8;
+export const REQ_TARGET_LEN = 9;
+export const REQ_PATH_LEN = 10;
+export const REQ_BODY_OFF = 11;
+export const REQ_BODY_LEN = 12;
+export const REQ_NUM_HEADERS = 13;
+export const REQ_NUM_PARAMS = 14;
+export const REQ_FIXED_WORDS = 15;
 
 export const FLAG_HEAD = 1;
 export const FLAG_HTTP10 = 2;
 
-/** Response records: records[0] is the count, then 5 words each. */
-export const RES_WORDS = 5;
+/** Response records: records[0] is the count, then 7 words each (slot, serial low, serial high, seq, head offset, head length, body length). */
+export const RES_WORDS = 7;
+
+/** Aborted connections (onAborted): 3 words each (slot, serial low, serial high). */
+export const ABORTED_WORDS = 3;

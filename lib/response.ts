@@ -2,6 +2,7 @@
 // output at once, with Content-Length; the core adds Date and Connection.
 import { errors } from './errors.js';
 import { bodyless, checkHeaderValue, checkStatus, headerName, statusBytes } from './http.js';
+import type { InFlight } from './in-flight.js';
 import type { Output } from './output.js';
 
 export type Body = string | Buffer | Uint8Array;
@@ -15,16 +16,56 @@ export class Response {
   private code = 200;
   private fields = '';
   private typed = false;
+  private _closed = false;
+  private controller?: AbortController;
+  private tracker?: InFlight;
   /** True once end() ran: further calls throw. */
   finished = false;
 
   /** @internal */
   constructor(
     private readonly out: Output,
-    private readonly conn: number,
-    private readonly seq: number,
+    /** @internal */ readonly conn: number,
+    /** @internal */ readonly serialLo: number,
+    /** @internal */ readonly serialHi: number,
+    /** @internal */ readonly seq: number,
     private readonly head: boolean,
   ) {}
+
+  /**
+   * True when the client's connection closed before this response was sent: writing to it does
+   * nothing, and `signal` has aborted.
+   */
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  /** Aborts when the connection closes before the response is sent (e.g. the client went away). */
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this._closed && !this.controller.signal.aborted) this.controller.abort(closedReason());
+    return this.controller.signal;
+  }
+
+  /** @internal The connection's serial number. */
+  get serial(): number {
+    return this.serialHi * 0x1_0000_0000 + this.serialLo;
+  }
+
+  /** @internal Watches for the connection closing while the handler still works. */
+  track(inFlight: InFlight): void {
+    if (this.finished || this._closed) return;
+    this.tracker = inFlight;
+    inFlight.add(this);
+  }
+
+  /** @internal The connection closed with this response unsent. */
+  abort(): void {
+    if (this._closed || this.finished) return;
+    this._closed = true;
+    this.tracker = undefined;
+    this.controller?.abort(closedReason());
+  }
 
   status(code: number): this {
     this.code = checkStatus(code);
@@ -51,9 +92,14 @@ export class Response {
       throw errors.invalidArgument('body', 'a string, Buffer or Uint8Array');
     }
     this.finished = true;
+    if (this.tracker !== undefined) {
+      this.tracker.delete(this);
+      this.tracker = undefined;
+    }
+    if (this._closed) return; // nobody to send it to
     const status = this.code === 200 ? OK : statusBytes(this.code);
     if (bodyless(this.code)) {
-      this.out.writeHeadOnly(this.conn, this.seq, status, this.fields);
+      this.out.writeHeadOnly(this, status, this.fields);
       return;
     }
     let type: Uint8Array | undefined;
@@ -61,7 +107,7 @@ export class Response {
     const b = body ?? undefined;
     // HEAD: the same head with the length of the body it would have had, and no body bytes.
     const length = this.head && b !== undefined ? (typeof b === 'string' ? Buffer.byteLength(b) : b.byteLength) : 0;
-    this.out.writeResponse(this.conn, this.seq, status, this.fields, type, b, this.head, length);
+    this.out.writeResponse(this, status, this.fields, type, b, this.head, length);
   }
 
   /** @internal Sends a value a handler returned. */
@@ -76,4 +122,8 @@ export class Response {
     }
     this.end(JSON.stringify(value));
   }
+}
+
+function closedReason(): Error {
+  return errors.connectionClosed();
 }

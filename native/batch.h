@@ -2,13 +2,18 @@
 // request. JS sees `data` as a Buffer and `meta` as a Uint32Array; lib/protocol.ts mirrors this layout.
 //
 // Each request is one variable-length record of u32 words in `meta`:
-//   [0] connection id  [1] sequence number on that connection  [2] handler id  [3] flags
-//   [4] method offset  [5] method length  [6] target offset  [7] target length  [8] path length
-//   [9] body offset  [10] body length  [11] header count  [12] param count
+//   [0] connection slot  [1] connection serial, low word  [2] serial, high word
+//   [3] sequence number on that connection  [4] handler id  [5] flags
+//   [6] method offset  [7] method length  [8] target offset  [9] target length  [10] path length
+//   [11] body offset  [12] body length  [13] header count  [14] param count
 //   then 4 words a header (name offset, name length, value offset, value length)
 //   then 2 words a param (offset, length)
-// Offsets index `data`, which holds a copy of each request's head and body, so a handler may keep the
-// request after `await` while the connection's read buffer is reused.
+// Offsets index `data`, which holds a copy of each request's head and body: the connection's read
+// buffer is reused at once. The batch itself is reused by the next iteration, so JS copies out what
+// a handler still needs after the batch (lib/request.ts).
+//
+// The data buffer stops taking requests past kSoftLimit bytes (the rest wait for the next batch), so
+// with bodies below 2 GiB no offset can pass 2^32.
 #pragma once
 
 #include <cstddef>
@@ -20,7 +25,7 @@
 namespace uvhttp {
 
 namespace batch {
-constexpr uint32_t kFixedWords = 13;
+constexpr uint32_t kFixedWords = 15;
 constexpr uint32_t kFlagHead = 1;      // HEAD answered by a GET route: JS sends no body
 constexpr uint32_t kFlagHttp10 = 2;
 } // namespace batch
@@ -44,11 +49,14 @@ public:
 
   // Copies one request into the batch. head_start/head_len cover the request head in the read buffer;
   // every pointer in `head` lies inside it. Returns false when the buffers could not grow.
-  bool add(uint32_t conn_id, uint32_t seq, uint32_t handler, uint32_t flags, const RequestHead &head,
+  bool add(uint32_t slot, uint64_t serial, uint32_t seq, uint32_t handler, uint32_t flags, const RequestHead &head,
            const char *head_start, size_t head_len, size_t path_len, const char *body, size_t body_len,
            const RouteMatch &match);
 
   uint32_t count() const { return count_; }
+  // Past the soft limit the batch takes no more requests until it has run.
+  bool full() const { return data_used_ >= kSoftLimit; }
+  static constexpr size_t kSoftLimit = 64 * 1024 * 1024;
   void clear() {
     count_ = 0;
     data_used_ = 0;

@@ -15,6 +15,9 @@ namespace {
 
 constexpr size_t kInitialBatchBytes = 256 * 1024;
 constexpr size_t kInitialBatchWords = 16 * 1024;
+// At environment teardown no JS runs again, so a response a handler owes never comes: connections
+// waiting for one are closed at this deadline (the tick checks it once a second).
+constexpr uint64_t kTeardownDeadlineMs = 1000;
 
 uint64_t option(const Napi::Object &o, const char *name, uint64_t fallback) {
   Napi::Value v = o.Get(name);
@@ -46,28 +49,34 @@ public:
                        });
   }
 
-  // new NativeServer(options, dispatch(count, data?, meta?), onClosed(), onClientError(status, reason))
+  // new NativeServer(options, dispatch(count, data?, meta?), onClosed(), onClientError(status, reason),
+  //                  onAborted(ids: Uint32Array))
   explicit ServerWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ServerWrap>(info), env_(info.Env()) {
     Napi::Env env = info.Env();
-    if (!info[0].IsObject() || !info[1].IsFunction() || !info[2].IsFunction() || !info[3].IsFunction())
-      throw Napi::TypeError::New(env, "NativeServer(options, dispatch, onClosed, onClientError)");
+    if (!info[0].IsObject() || !info[1].IsFunction() || !info[2].IsFunction() || !info[3].IsFunction() ||
+        !info[4].IsFunction())
+      throw Napi::TypeError::New(env, "NativeServer(options, dispatch, onClosed, onClientError, onAborted)");
     Napi::Object o = info[0].As<Napi::Object>();
     ServerOptions opt;
-    opt.body_limit = option(o, "bodyLimit", opt.body_limit);
-    opt.max_header_size = option(o, "maxHeaderSize", opt.max_header_size);
-    opt.max_target_length = option(o, "maxTargetLength", opt.max_target_length);
+    SessionLimits &lim = opt.limits;
+    lim.body_limit = option(o, "bodyLimit", lim.body_limit);
+    lim.max_header_size = option(o, "maxHeaderSize", lim.max_header_size);
+    lim.max_target_length = option(o, "maxTargetLength", lim.max_target_length);
     opt.max_connections = static_cast<uint32_t>(option(o, "maxConnections", opt.max_connections));
     opt.headers_timeout_ms = option(o, "headersTimeout", opt.headers_timeout_ms);
     opt.request_timeout_ms = option(o, "requestTimeout", opt.request_timeout_ms);
+    // Only a requestTimeout the user chose limits handlers too: by default a handler takes its time.
+    if (!o.Get("requestTimeout").IsUndefined()) opt.response_timeout_ms = opt.request_timeout_ms;
     opt.keep_alive_timeout_ms = option(o, "keepAliveTimeout", opt.keep_alive_timeout_ms);
     opt.write_timeout_ms = option(o, "writeTimeout", opt.write_timeout_ms);
     opt.max_output = option(o, "maxOutput", opt.max_output);
-    if (opt.body_limit > 0x7fffffffu)
+    if (lim.body_limit > 0x7fffffffu)
       throw Napi::RangeError::New(env, "bodyLimit must be below 2 GiB");
 
     dispatch_ = Napi::Persistent(info[1].As<Napi::Function>());
     on_closed_ = Napi::Persistent(info[2].As<Napi::Function>());
     on_client_error_ = Napi::Persistent(info[3].As<Napi::Function>());
+    on_aborted_ = Napi::Persistent(info[4].As<Napi::Function>());
 
     uv_loop_t *loop = nullptr;
     if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop)
@@ -109,17 +118,21 @@ private:
     auto records = info[1].As<Napi::TypedArray>();
     if (records.TypedArrayType() != napi_int32_array)
       throw Napi::TypeError::New(info.Env(), "records must be an Int32Array");
+    if (records.ElementLength() < 1 + Server::kResponseWords)
+      throw Napi::RangeError::New(info.Env(), "records is too short");
     out_data_ = Napi::Persistent(data);
     out_records_ = Napi::Persistent(records.As<Napi::Int32Array>());
-    out_data_ptr_ = data.Data();
-    out_records_ptr_ = records.As<Napi::Int32Array>().Data();
+    output_.data = data.Data();
+    output_.data_len = data.Length();
+    output_.records = records.As<Napi::Int32Array>().Data();
+    output_.max_records = (records.ElementLength() - 1) / Server::kResponseWords;
     return info.Env().Undefined();
   }
 
   Napi::Value Listen(const Napi::CallbackInfo &info) {
     std::string host = string_arg(info, 0, "host");
     if (!info[1].IsNumber()) throw Napi::TypeError::New(info.Env(), "port must be a number");
-    if (!out_records_ptr_) throw Napi::Error::New(info.Env(), "setOutput must be called before listen");
+    if (!output_.records) throw Napi::Error::New(info.Env(), "setOutput must be called before listen");
     std::string address;
     int port = 0;
     int r = server_->listen(host.c_str(), info[1].As<Napi::Number>().Int32Value(), &address, &port);
@@ -140,14 +153,18 @@ private:
     return result;
   }
 
+  // close(timeoutMs): 0 waits for in-flight responses however long they take.
   Napi::Value Close(const Napi::CallbackInfo &info) {
-    server_->close();
+    uint64_t timeout = 0;
+    if (info.Length() > 0 && info[0].IsNumber() && info[0].As<Napi::Number>().DoubleValue() > 0)
+      timeout = static_cast<uint64_t>(info[0].As<Napi::Number>().DoubleValue());
+    server_->close(timeout);
     return info.Env().Undefined();
   }
 
   // flush(): take the responses JS wrote outside a batch and send them.
   Napi::Value Flush(const Napi::CallbackInfo &info) {
-    server_->take_responses(out_data_ptr_, out_records_ptr_);
+    server_->take_responses(output_);
     server_->flush_all();
     return info.Env().Undefined();
   }
@@ -159,8 +176,11 @@ private:
     set("connections", s.connections);
     set("connectionsTotal", s.connections_total);
     set("connectionsRejected", s.connections_rejected);
+    set("connectionsForced", s.connections_forced);
     set("requests", s.requests);
     set("jsDispatches", s.js_dispatches);
+    set("responsesDropped", s.responses_dropped);
+    set("bufferedBytes", server_->buffered_bytes());
     set("bytesRead", s.bytes_read);
     set("bytesWritten", s.bytes_written);
     set("parseErrors", s.parse_errors);
@@ -182,7 +202,15 @@ private:
     // MakeCallback, not Call: when it returns, Node has run the microtasks and nextTicks the
     // handlers queued, so responses of handlers that awaited resolved promises are in this batch too.
     call(dispatch_, {args[0], args[1], args[2]});
-    server_->take_responses(out_data_ptr_, out_records_ptr_);
+    server_->take_responses(output_);
+  }
+
+  void connections_aborted(const uint32_t *words, size_t count) override {
+    if (tearing_down_) return;
+    Napi::HandleScope scope(env_);
+    Napi::Uint32Array ids = Napi::Uint32Array::New(env_, count * 3);
+    std::memcpy(ids.Data(), words, count * 3 * sizeof(uint32_t));
+    call(on_aborted_, {ids});
   }
 
   void closed() override {
@@ -240,7 +268,7 @@ private:
   static void on_env_teardown(napi_async_cleanup_hook_handle, void *arg) {
     auto *self = static_cast<ServerWrap *>(arg);
     self->tearing_down_ = true;
-    self->server_->close(); // closed() follows from a close callback once every handle is closed
+    self->server_->close(kTeardownDeadlineMs); // closed() follows from a close callback once every handle is closed
     if (!self->server_->has_handles()) self->stop_watching_env_teardown();
   }
 
@@ -275,13 +303,13 @@ private:
   Napi::FunctionReference dispatch_;
   Napi::FunctionReference on_closed_;
   Napi::FunctionReference on_client_error_;
+  Napi::FunctionReference on_aborted_;
   Napi::Reference<Napi::Buffer<uint8_t>> batch_data_;
   Napi::Reference<Napi::ArrayBuffer> batch_meta_;
   bool storage_replaced_ = false;
   Napi::Reference<Napi::Buffer<uint8_t>> out_data_;
   Napi::Reference<Napi::Int32Array> out_records_;
-  uint8_t *out_data_ptr_ = nullptr;
-  int32_t *out_records_ptr_ = nullptr;
+  ResponseOutput output_;
   bool referenced_ = false;
   napi_async_cleanup_hook_handle cleanup_hook_ = nullptr;
   bool tearing_down_ = false;

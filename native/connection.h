@@ -1,128 +1,105 @@
-// One accepted TCP connection: reads, parses requests in order, hands each to the router, and keeps
-// the responses in request order in a corked output that the server flushes once per loop iteration.
+// One accepted connection: ties its socket's readiness (Poller) to its HTTP/1 request stream (Session)
+// and to what it owes the client (OutputQueue), routes each request, and owns the connection's
+// lifecycle and timeouts.
+//
+// Lifecycle, one phase at a time:
+//   Open       reading and answering requests
+//   Finishing  no more requests (the last one said close, a request failed, the peer half-closed, or
+//              the server is closing): what is owed is answered and sent
+//   Lingering  the last byte went out and FIN was sent; input is read and dropped until the peer
+//              closes, so that closing with unread input cannot reset the response away
+//   Closed     the socket is being closed
+// No timeout ends a connection while a handler still owes it a response, unless the user set
+// requestTimeout; lingering starts only after the final byte went out and has a total cap.
 #pragma once
 
-#include <uv.h>
-
-#include "socket_io.h"
-
 #include <cstdint>
-#include <string>
 #include <string_view>
 
-#include "http_errors.h"
-#include "message.h"
-#include "parser.h"
-#include "response.h"
+#include "output_queue.h"
+#include "poller.h"
+#include "server_context.h"
+#include "session.h"
+#include "socket_io.h"
 
 namespace uvhttp {
 
-class Server;
-
-class Connection {
+class Connection final : private PollerEvents, private SessionEvents {
 public:
-  Connection(Server *server, uint32_t id, socket_t fd);
-  ~Connection();
+  Connection(ServerContext *ctx, ConnectionOwner *owner, ConnectionId id, socket_t fd);
+  ~Connection() override;
   Connection(const Connection &) = delete;
   Connection &operator=(const Connection &) = delete;
 
-  uint32_t id() const { return id_; }
+  const ConnectionId &id() const { return id_; }
 
-  // Starts watching the accepted socket; false when libuv refused it (the caller closes the socket).
+  // Starts watching the accepted socket; false when the loop refused it (the caller closes the socket).
   bool start();
-  // A JS handler's response for request seq: head is the status line and header fields, each CRLF-ended.
-  void respond(uint32_t seq, std::string_view head, std::string_view body);
-  // Sends what the output holds; called once per loop iteration by the server.
+  // A JS handler's response for request seq: head is the status line and header fields, each
+  // CRLF-ended. False when the connection does not owe that response (answered already).
+  bool respond(uint32_t seq, std::string_view head, std::string_view body);
+  // Sends what the output holds; called once per loop iteration for dirty connections.
   void flush();
-  // Graceful end when the server closes: at once if idle, else after the in-flight responses.
-  void close_when_idle();
-  // Ends the connection now.
+  // The server is closing: end now when idle, else after the responses owed.
+  void finish_gracefully();
+  // Ends the connection now, whatever it owes.
   void close();
-  bool closing() const { return closing_; }
-
-  // Called once a second: closes the connection when one of its timeouts has passed.
+  bool closed() const { return phase_ == Phase::Closed; }
+  // Called once a second: acts on the timeout that has passed, if any.
   void check_timeouts(uint64_t now);
-
-  static constexpr size_t kMaxHeaders = 100;
+  // Memory held for input and output buffers.
+  size_t buffered_capacity() const { return session_.capacity() + queue_.capacity(); }
 
 private:
-  enum class State : uint8_t { Head, Body, ChunkedBody, Lingering };
+  enum class Phase : uint8_t { Open, Finishing, Lingering, Closed };
 
-  static void on_poll(uv_poll_t *h, int status, int events);
-  static void on_close(uv_handle_t *h);
+  // PollerEvents
+  void on_readable() override;
+  void on_writable() override;
+  void on_poll_failure() override;
+  void on_poller_closed() override;
+  // SessionEvents
+  bool can_take_request() override;
+  bool on_request(const ParsedRequest &r) override;
+  void on_continue() override;
+  void on_error(HttpError e) override;
 
-  void read_some();
-  void on_end_of_input();
-  // Sends what it can of the output; waits for writability when the socket is full.
-  void send_output();
-  void update_poll();
-
-  // Parses and answers every complete request in data[0, len); keeps an incomplete tail.
-  void process(char *data, size_t len, bool own_buffer);
-  // Handles one complete request (head parsed, body complete).
-  void complete(const RequestHead &head, const MessageInfo &info, const char *head_start,
-                size_t head_len, const char *body, size_t body_len);
-  // Rejects the current request and ends the connection after the error response.
-  void fail(HttpError e);
-  // Appends a ready response for seq, in order.
-  template <typename Render> void deliver(uint32_t seq, bool close_after, Render &&render);
-  // A canned error response (http_errors.h) for seq, in order.
-  void deliver_error(uint32_t seq, bool close_after, HttpError error, const std::string *allow,
-                     bool omit_body, ConnectionHeader conn);
-  void drain_queue();
-  void keep_tail(char *data, size_t from, size_t len, bool own_buffer);
-  void ensure_capacity(size_t need);
+  void read_requests();
+  // Reads and drops input (Finishing, Lingering); notices the peer's FIN.
+  void drop_input();
+  void on_peer_end();
+  // Sends ready output now; waits for writability when the socket is full.
+  void write_output();
+  // Moves the lifecycle on once the output is idle: linger or close.
+  void after_output();
+  void enter_finishing();
+  void update_watch();
   void mark_dirty();
-  void after_output_sent();
-  void update_read_state();
-  void send_continue();
-  // Too much output (sent or waiting behind a JS response) or too many requests waiting for JS.
+  // Too much unsent output, or too many requests waiting for JS: stop taking requests for now.
   bool backlogged() const;
-  // Parses the input kept while backlogged, once the client has taken enough output.
-  void resume_parsing();
+  // Answers with a canned error and takes no more requests.
+  void reject(HttpError e);
+  void deliver_error(uint32_t seq, HttpError error, const std::string *allow, bool omit_body,
+                     ConnectionHeader conn);
+  // Forgets what JS owes (the connection is ending) and tells JS, once per loop iteration.
+  void abandon_owed();
+  uint64_t now() const { return uv_now(ctx_->loop); }
 
-  Server *server_;
-  uint32_t id_;
+  ServerContext *ctx_;
+  ConnectionOwner *owner_;
+  ConnectionId id_;
   socket_t fd_;
-  uv_poll_t poll_;
-  int events_ = 0; // what poll_ watches now
-
-  // Input: bytes of a request that spans reads. Empty most of the time: reads go to the server's
-  // shared buffer and only an incomplete tail is copied here.
-  char *in_ = nullptr;
-  size_t in_len_ = 0;
-  size_t in_cap_ = 0;
-
-  // The request being received across reads.
-  State state_ = State::Head;
-  size_t last_len_ = 0;  // for parse_request's re-parse shortcut
-  size_t head_len_ = 0;
-  uint64_t body_len_ = 0;
-  size_t decoded_ = 0;
-  uint64_t chunked_wire_ = 0; // raw bytes of the chunked body seen so far
-  ChunkedDecoder decoder_{};
-
-  // Output. out_[0, out_sent_) already went out while the socket was full.
-  ResponseQueue queue_;
-  std::string out_;
-  size_t out_sent_ = 0;
-  size_t queued_bytes_ = 0;   // rendered responses waiting in the queue behind a JS response
-  bool parse_paused_ = false; // input is kept unparsed until the output drains
+  Phase phase_ = Phase::Open;
+  bool peer_ended_ = false;    // the client sent FIN: it sends nothing more, and may still read
+  bool write_blocked_ = false; // the socket was full at the last write: writability resumes it
+  bool dirty_ = false;         // listed in ctx_->dirty for this iteration's flush
+  Poller poller_;
+  Session session_;
+  OutputQueue queue_;
   uint32_t next_seq_ = 0;
-  bool waiting_writable_ = false;
+  uint64_t last_activity_ = 0;      // loop time of the last byte read or written
   uint64_t last_write_progress_ = 0;
-  bool dirty_ = false;
-  bool no_more_requests_ = false; // a request said close, failed, or the peer half-closed
-  bool close_after_flush_ = false;
-  bool closing_ = false;          // uv_close called
-  bool reading_ = false;
-  bool peer_ended_ = false;
-  bool shutting_down_ = false;
-  bool linger_ = false; // input may follow the final response: shut down and drain before closing
-  uint64_t last_activity_ = 0;   // loop time of the last byte read or written
-  uint64_t request_started_ = 0; // loop time of the first byte of the request being received
-
-  friend class Server;
+  uint64_t linger_started_ = 0;
 };
 
 } // namespace uvhttp

@@ -5,6 +5,7 @@ namespace uvhttp {
 namespace {
 
 constexpr std::string_view k400 = "HTTP/1.1 400 Bad Request\r\n";
+constexpr std::string_view k503 = "HTTP/1.1 503 Service Unavailable\r\n";
 
 // Indexed by HttpError; the static_assert below keeps the two in step.
 const ErrorResponse kTable[] = {
@@ -32,6 +33,8 @@ const ErrorResponse kTable[] = {
     {500, "HTTP/1.1 500 Internal Server Error\r\n", "Internal Server Error"},
     {501, "HTTP/1.1 501 Not Implemented\r\n", "unsupported transfer-encoding"},
     {505, "HTTP/1.1 505 HTTP Version Not Supported\r\n", "HTTP version not supported"},
+    {503, k503, "Service Unavailable"},
+    {503, k503, "response timeout"},
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) == static_cast<size_t>(HttpError::Count),
               "every HttpError needs a row in kTable");

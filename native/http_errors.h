@@ -35,6 +35,8 @@ enum class HttpError : uint8_t {
   InternalError,       // 500
   NotImplemented,      // 501
   VersionNotSupported, // 505
+  OutOfMemory,         // 503: a buffer for the request could not be allocated
+  ResponseTimeout,     // 503: a handler did not answer within requestTimeout
   Count
 };
 

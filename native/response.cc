@@ -15,21 +15,4 @@ void render(std::string &out, std::string_view head, std::string_view body, bool
   if (!omit_body) out.append(body);
 }
 
-void ResponseQueue::reserve(uint32_t seq, bool omit_body, ConnectionHeader conn, bool close_after) {
-  slots_.push_back(Slot{seq, false, omit_body, close_after, conn, {}});
-}
-
-ResponseQueue::Slot *ResponseQueue::find(uint32_t seq) {
-  if (slots_.empty()) return nullptr;
-  uint32_t index = seq - slots_.front().seq; // sequence numbers are consecutive
-  if (index >= slots_.size()) return nullptr;
-  Slot &s = slots_[index];
-  return s.ready ? nullptr : &s;
-}
-
-ResponseQueue::Slot &ResponseQueue::push_ready(uint32_t seq, bool close_after) {
-  slots_.push_back(Slot{seq, true, false, close_after, ConnectionHeader::None, {}});
-  return slots_.back();
-}
-
 } // namespace uvhttp

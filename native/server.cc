@@ -1,8 +1,8 @@
 #include "server.h"
 
-
-#include <cstring>
 #include <ctime>
+#include <exception>
+#include <new>
 
 #include "connection.h"
 
@@ -11,9 +11,8 @@ namespace uvhttp {
 namespace {
 
 constexpr int kBacklog = 4096;
-constexpr uint32_t kSlotBits = 20;
-constexpr uint32_t kSlotMask = (1u << kSlotBits) - 1;
-constexpr size_t kMaxClientErrorsPerIteration = 256;
+// Accepts per readiness event, so one busy listener cannot starve the connections' reads.
+constexpr int kAcceptsPerEvent = 128;
 
 uint64_t wall_ms() {
   uv_timeval64_t tv;
@@ -24,24 +23,23 @@ uint64_t wall_ms() {
 } // namespace
 
 Server::Server(uv_loop_t *loop, const ServerOptions &options, JsBridge *bridge, BatchStorage *storage)
-    : loop_(loop), options_(options), bridge_(bridge), batch_(storage),
-      read_buffer_(new char[kReadBufferSize]) {}
+    : ctx_(loop, options, storage), bridge_(bridge) {}
 
 Server::~Server() = default;
 
 std::string Server::add_static(std::string_view method, std::string_view path, StaticResponse response) {
-  RouteTarget t{RouteTarget::Kind::Static, static_cast<uint32_t>(statics_.size())};
-  std::string err = router_.add(method, path, t);
-  if (err.empty()) statics_.push_back(std::move(response));
+  RouteTarget t{RouteTarget::Kind::Static, static_cast<uint32_t>(ctx_.statics.size())};
+  std::string err = ctx_.router.add(method, path, t);
+  if (err.empty()) ctx_.statics.push_back(std::move(response));
   return err;
 }
 
 std::string Server::add_dynamic(std::string_view method, std::string_view path, uint32_t handler) {
-  return router_.add(method, path, RouteTarget{RouteTarget::Kind::Dynamic, handler});
+  return ctx_.router.add(method, path, RouteTarget{RouteTarget::Kind::Dynamic, handler});
 }
 
 int Server::listen(const char *host, int port, std::string *bound_address, int *bound_port) {
-  if (listening_ || closing_) return UV_EINVAL;
+  if (listening_ || ctx_.closing) return UV_EINVAL;
   sockaddr_storage addr{};
   if (uv_ip4_addr(host, port, reinterpret_cast<sockaddr_in *>(&addr)) != 0 &&
       uv_ip6_addr(host, port, reinterpret_cast<sockaddr_in6 *>(&addr)) != 0)
@@ -49,7 +47,7 @@ int Server::listen(const char *host, int port, std::string *bound_address, int *
 
   int r = open_listener(reinterpret_cast<sockaddr *>(&addr), kBacklog, &listen_fd_);
   if (r) return r;
-  r = uv_poll_init_socket(loop_, &listener_, listen_fd_);
+  r = uv_poll_init_socket(ctx_.loop, &listener_, listen_fd_);
   if (r) {
     close_socket(listen_fd_);
     listen_fd_ = kInvalidSocket;
@@ -75,147 +73,163 @@ int Server::listen(const char *host, int port, std::string *bound_address, int *
   *bound_address = name;
 
   // Both helpers are unref'd: only the listener and connections keep the process alive.
-  uv_check_init(loop_, &check_);
+  uv_check_init(ctx_.loop, &check_);
   check_.data = this;
   uv_check_start(&check_, on_check);
   uv_unref(reinterpret_cast<uv_handle_t *>(&check_));
-  uv_timer_init(loop_, &tick_);
+  uv_timer_init(ctx_.loop, &tick_);
   tick_.data = this;
   uv_unref(reinterpret_cast<uv_handle_t *>(&tick_));
   handles_open_ += 2;
   helpers_started_ = true;
-  date_.update(std::time(nullptr));
+  ctx_.date.update(std::time(nullptr));
   schedule_tick();
   listening_ = true;
   return 0;
 }
 
+// Accepting ------------------------------------------------------------------------------------
+
 void Server::on_accept(uv_poll_t *listener, int status, int) {
   auto *s = static_cast<Server *>(listener->data);
-  if (status < 0 || s->closing_) return;
-  // Bounded, so one busy listener cannot starve the connections' reads in this iteration.
-  for (int i = 0; i < 128; ++i) {
-    socket_t fd = accept_socket(s->listen_fd_);
+  if (status < 0 || s->ctx_.closing) return;
+  try {
+    s->accept_connections();
+  } catch (const std::exception &) {
+    // Out of memory for a new connection: it was refused; the listener stays up.
+  }
+}
+
+void Server::accept_connections() {
+  for (int i = 0; i < kAcceptsPerEvent; ++i) {
+    socket_t fd = accept_socket(listen_fd_);
     if (fd == kInvalidSocket) {
       const int err = last_socket_error();
-      if (interrupted(err)) continue;
-      if (!would_block(err)) {
-        // Out of descriptors (or another accept failure): the listener stays readable, so stop
-        // watching it until the next tick instead of spinning.
-        s->accept_paused_ = true;
-        uv_poll_stop(&s->listener_);
-      }
+      if (would_block(err)) return;
+      if (classify_accept_error(err) == AcceptFailure::Retry) continue; // that connection failed
+      // Out of descriptors or memory: the listener stays readable, so stop watching it until the
+      // next tick instead of spinning.
+      accept_paused_ = true;
+      uv_poll_stop(&listener_);
       return;
     }
-    s->accept_connection(fd);
+    accept_connection(fd);
   }
 }
 
 void Server::accept_connection(socket_t fd) {
-  if (options_.max_connections && stats_.connections >= options_.max_connections) {
-    ++stats_.connections_rejected;
+  ServerStats &st = ctx_.stats;
+  if (ctx_.options.max_connections && st.connections >= ctx_.options.max_connections) {
+    ++st.connections_rejected;
     close_socket(fd);
     return;
   }
-  uint32_t slot;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    if (slots_.size() > kSlotMask) {
-      close_socket(fd);
-      return;
-    }
-    slot = static_cast<uint32_t>(slots_.size());
-    slots_.push_back(nullptr);
-    generations_.push_back(0);
+  ConnectionId id;
+  if (!table_.claim(&id)) {
+    close_socket(fd);
+    return;
   }
-  const uint32_t gen = ++generations_[slot] & ((1u << (32 - kSlotBits)) - 1);
-  auto *c = new Connection(this, (gen << kSlotBits) | slot, fd);
-  if (!c->start()) {
+  auto *c = new (std::nothrow) Connection(&ctx_, this, id, fd);
+  if (!c || !c->start()) {
     close_socket(fd);
     delete c;
-    free_slots_.push_back(slot);
+    table_.release(id);
     return;
   }
-  slots_[slot] = c;
-  ++stats_.connections;
-  ++stats_.connections_total;
+  table_.attach(id, c);
+  ++st.connections;
+  ++st.connections_total;
 }
 
-Connection *Server::lookup(uint32_t id) const {
-  const uint32_t slot = id & kSlotMask;
-  if (slot >= slots_.size()) return nullptr;
-  Connection *c = slots_[slot];
-  return c && c->id() == id ? c : nullptr;
-}
-
-void Server::release(Connection *c) {
-  const uint32_t slot = c->id() & kSlotMask;
-  slots_[slot] = nullptr;
-  free_slots_.push_back(slot);
-  --stats_.connections;
+void Server::connection_closed(Connection *c) {
+  table_.release(c->id());
+  delete c;
+  --ctx_.stats.connections;
   maybe_finish_close();
 }
 
-void Server::mark_dirty(Connection *c) {
-  if (c->dirty_) return;
-  c->dirty_ = true;
-  dirty_.push_back(c->id());
-}
-
-void Server::report_client_error(int status, std::string_view reason) {
-  if (client_errors_.size() < kMaxClientErrorsPerIteration) client_errors_.emplace_back(status, reason);
-}
+// Once per loop iteration ----------------------------------------------------------------------
 
 void Server::run_pending_batch() {
-  if (batch_.count() == 0) return;
-  const uint32_t n = batch_.count();
-  in_batch_ = true;
+  if (ctx_.batch.count() == 0) return;
+  const uint32_t n = ctx_.batch.count();
+  ctx_.in_batch = true;
   bridge_->run_batch(n);
-  in_batch_ = false;
-  batch_.clear();
+  ctx_.in_batch = false;
+  ctx_.batch.clear();
 }
 
 // Runs once per loop iteration, after the poll phase has delivered this iteration's reads.
 void Server::on_check(uv_check_t *check) {
   auto *s = static_cast<Server *>(check->data);
-  s->run_pending_batch();
-  s->flush_all();
+  try {
+    s->iteration();
+  } catch (const std::exception &) {
+    // Out of memory in the middle of a flush: the connections that could not be served were closed
+    // where it happened; the next iteration starts clean.
+    s->ctx_.dirty.clear();
+  }
+}
+
+void Server::iteration() {
+  run_pending_batch();
+  flush_all();
   // Output that drained while flushing lets a backlogged connection parse the requests it kept; any
   // that go to JS must not wait for the next loop iteration, which may be far off.
-  for (int rounds = 0; rounds < 8 && s->batch_.count() > 0; ++rounds) {
-    s->run_pending_batch();
-    s->flush_all();
+  for (int rounds = 0; rounds < 8 && ctx_.batch.count() > 0; ++rounds) {
+    run_pending_batch();
+    flush_all();
   }
-  if (!s->client_errors_.empty()) {
-    auto errors = std::move(s->client_errors_);
-    s->client_errors_.clear();
-    for (const auto &e : errors) s->bridge_->client_error(e.first, e.second);
+  report_aborted();
+  if (!ctx_.client_errors.empty()) {
+    auto errors = std::move(ctx_.client_errors);
+    ctx_.client_errors.clear();
+    for (const auto &e : errors) bridge_->client_error(e.first, e.second);
   }
+}
+
+void Server::report_aborted() {
+  if (ctx_.aborted.empty()) return;
+  std::vector<uint32_t> words;
+  words.reserve(ctx_.aborted.size() * 3);
+  for (const ConnectionId &id : ctx_.aborted) {
+    words.push_back(id.slot);
+    words.push_back(static_cast<uint32_t>(id.serial));
+    words.push_back(static_cast<uint32_t>(id.serial >> 32));
+  }
+  ctx_.aborted.clear();
+  bridge_->connections_aborted(words.data(), words.size() / 3);
 }
 
 void Server::flush_all() {
-  if (in_batch_) return; // the batch's end flushes
-  // Index loop: a flush may close a connection, never add to the list.
-  for (size_t i = 0; i < dirty_.size(); ++i) {
-    if (Connection *c = lookup(dirty_[i])) c->flush();
+  if (ctx_.in_batch) return; // the batch's end flushes
+  // Index loop: a flush may add connections (resumed parsing) and close them, never remove entries.
+  for (size_t i = 0; i < ctx_.dirty.size(); ++i) {
+    if (Connection *c = table_.find(ctx_.dirty[i])) c->flush();
   }
-  dirty_.clear();
+  ctx_.dirty.clear();
 }
 
-void Server::take_responses(const uint8_t *data, int32_t *records) {
-  const int32_t n = records[0];
+void Server::take_responses(const ResponseOutput &out) {
+  int32_t *records = out.records;
+  const auto n = static_cast<size_t>(static_cast<uint32_t>(records[0]));
+  const size_t count = n < out.max_records ? n : out.max_records;
   const int32_t *r = records + 1;
-  for (int32_t i = 0; i < n; ++i, r += 5) {
-    Connection *c = lookup(static_cast<uint32_t>(r[0]));
-    if (!c || c->closing()) continue;
-    const char *head = reinterpret_cast<const char *>(data) + r[2];
-    c->respond(static_cast<uint32_t>(r[1]), std::string_view(head, static_cast<size_t>(r[3])),
-               std::string_view(head + r[3], static_cast<size_t>(r[4])));
+  for (size_t i = 0; i < count; ++i, r += kResponseWords) {
+    const auto word = [r](size_t k) { return static_cast<uint64_t>(static_cast<uint32_t>(r[k])); };
+    const uint64_t serial = word(1) | (word(2) << 32);
+    const uint64_t start = word(4), head_len = word(5), body_len = word(6);
+    if (start + head_len + body_len > out.data_len) continue; // a record JS could not have written
+    Connection *c = table_.find(static_cast<uint32_t>(r[0]), serial);
+    const char *head = reinterpret_cast<const char *>(out.data) + start;
+    if (!c || !c->respond(static_cast<uint32_t>(r[3]), std::string_view(head, head_len),
+                          std::string_view(head + head_len, body_len)))
+      ++ctx_.stats.responses_dropped; // its connection has gone, or it was answered already
   }
   records[0] = 0;
 }
+
+// Time -----------------------------------------------------------------------------------------
 
 void Server::schedule_tick() {
   // Fire just after each wall-clock second so Date changes when the second does.
@@ -224,38 +238,57 @@ void Server::schedule_tick() {
 
 void Server::on_tick(uv_timer_t *timer) {
   auto *s = static_cast<Server *>(timer->data);
-  s->date_.update(std::time(nullptr));
+  s->ctx_.date.update(std::time(nullptr));
   if (s->accept_paused_ && s->listening_) {
     s->accept_paused_ = false;
     uv_poll_start(&s->listener_, UV_READABLE, on_accept);
   }
-  s->sweep_timeouts();
-  s->flush_all();
+  try {
+    s->sweep_timeouts();
+    s->flush_all();
+  } catch (const std::exception &) {
+    s->ctx_.dirty.clear();
+  }
   if (!s->helpers_closing_) s->schedule_tick();
 }
 
 void Server::sweep_timeouts() {
-  const uint64_t now = uv_now(loop_);
-  for (size_t i = 0; i < slots_.size(); ++i) {
-    if (Connection *c = slots_[i]) c->check_timeouts(now);
+  const uint64_t now = uv_now(ctx_.loop);
+  if (close_deadline_ != 0 && now >= close_deadline_) {
+    close_deadline_ = 0;
+    table_.for_each([this](Connection *c) {
+      if (c->closed()) return;
+      ++ctx_.stats.connections_forced;
+      c->close();
+    });
+    return;
   }
+  table_.for_each([now](Connection *c) { c->check_timeouts(now); });
 }
 
-void Server::close() {
-  if (closing_) return;
-  closing_ = true;
+size_t Server::buffered_bytes() const {
+  size_t total = 0;
+  table_.for_each([&total](Connection *c) { total += c->buffered_capacity(); });
+  return total;
+}
+
+// Closing --------------------------------------------------------------------------------------
+
+void Server::close(uint64_t timeout_ms) {
+  if (ctx_.closing) return;
+  ctx_.closing = true;
   if (listening_) {
     listening_ = false;
     uv_close(reinterpret_cast<uv_handle_t *>(&listener_), on_listener_closed);
   }
-  for (size_t i = 0; i < slots_.size(); ++i) {
-    if (Connection *c = slots_[i]) c->close_when_idle();
-  }
+  if (timeout_ms > 0) close_deadline_ = uv_now(ctx_.loop) + timeout_ms;
+  table_.for_each([](Connection *c) { c->finish_gracefully(); });
+  flush_all();
   maybe_finish_close();
 }
 
 void Server::maybe_finish_close() {
-  if (!closing_ || stats_.connections > 0) return;
+  if (!ctx_.closing || ctx_.stats.connections > 0) return;
   if (helpers_started_ && !helpers_closing_) {
     helpers_closing_ = true;
     uv_close(reinterpret_cast<uv_handle_t *>(&check_), on_handle_closed);

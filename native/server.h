@@ -1,49 +1,21 @@
-// The listener and everything shared by its connections: options, routes, static responses, the date,
-// counters, and the once-per-iteration step that enters JS with the batch and flushes the output.
+// The listener and the once-per-iteration work of a server: accepting connections, entering JS with
+// the request batch, flushing corked output, telling JS which connections went away, the date and
+// timeouts tick, and closing (gracefully, with an optional deadline).
 #pragma once
 
 #include <uv.h>
 
 #include <cstdint>
-#include <memory>
-#include <string_view>
-#include <utility>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "batch.h"
-#include "date_cache.h"
-#include "response.h"
-#include "router.h"
+#include "connection_table.h"
+#include "server_context.h"
+#include "listener.h"
 #include "socket_io.h"
 
 namespace uvhttp {
-
-class Connection;
-
-struct ServerOptions {
-  uint64_t body_limit = 1024 * 1024;
-  size_t max_header_size = 16 * 1024;
-  size_t max_target_length = 8 * 1024;
-  uint32_t max_connections = 0; // 0: no limit beyond the fd limit
-  uint64_t headers_timeout_ms = 60000;
-  uint64_t request_timeout_ms = 300000;
-  uint64_t keep_alive_timeout_ms = 5000;
-  uint64_t write_timeout_ms = 30000; // a write that makes no progress for this long ends the connection
-  size_t max_output = 1024 * 1024;   // per connection: stop reading past this much unsent output
-};
-
-struct ServerStats {
-  uint64_t connections = 0;
-  uint64_t connections_total = 0;
-  uint64_t connections_rejected = 0;
-  uint64_t requests = 0;
-  uint64_t js_dispatches = 0;
-  uint64_t bytes_read = 0;
-  uint64_t bytes_written = 0;
-  uint64_t parse_errors = 0;
-  uint64_t timeouts = 0;
-};
 
 // What the core needs from JavaScript, implemented by the binding; the core sees no JS types.
 class JsBridge {
@@ -52,6 +24,8 @@ public:
   // Enters JS once to run the handlers of the batch's requests; JS writes their responses to the
   // output buffers, which the bridge hands back through Server::take_responses before returning.
   virtual void run_batch(uint32_t count) = 0;
+  // Connections that closed while JS owed them responses: 3 words each (slot, serial low, serial high).
+  virtual void connections_aborted(const uint32_t *words, size_t count) = 0;
   // The server has closed its listener and every connection.
   virtual void closed() = 0;
   // A request was rejected (malformed, over a limit, timed out); called from the loop, never while
@@ -59,10 +33,21 @@ public:
   virtual void client_error(int status, std::string_view reason) = 0;
 };
 
-class Server {
+// Where JS writes its responses (lib/output.ts): bytes, and records of kResponseWords words after a
+// count in records[0].
+struct ResponseOutput {
+  const uint8_t *data = nullptr;
+  size_t data_len = 0;
+  int32_t *records = nullptr;
+  size_t max_records = 0;
+};
+
+class Server final : private ConnectionOwner {
 public:
   Server(uv_loop_t *loop, const ServerOptions &options, JsBridge *bridge, BatchStorage *storage);
-  ~Server();
+  ~Server() override;
+  Server(const Server &) = delete;
+  Server &operator=(const Server &) = delete;
 
   // Registration (before or after listen).
   std::string add_static(std::string_view method, std::string_view path, StaticResponse response);
@@ -70,70 +55,55 @@ public:
 
   // Returns 0 or a libuv error code.
   int listen(const char *host, int port, std::string *bound_address, int *bound_port);
-  void close();
+  // Stops accepting, ends idle connections, lets the others finish what they owe; after timeout_ms
+  // (0: no deadline) whatever is left is closed and counted.
+  void close(uint64_t timeout_ms);
   bool has_handles() const { return handles_open_ > 0; }
 
-  // Response records from JS: a count followed by 5 words each (connection id, seq, head offset,
-  // head length, body length); the body follows the head in data.
-  void take_responses(const uint8_t *data, int32_t *records);
+  // Response records: slot, serial low, serial high, seq, head offset, head length, body length; the
+  // body follows the head in data. Records that point outside data are ignored.
+  static constexpr size_t kResponseWords = 7;
+  void take_responses(const ResponseOutput &out);
   // Sends all corked output now (used when JS answers outside a batch).
   void flush_all();
 
-  const ServerStats &stats() const { return stats_; }
-  const ServerOptions &options() const { return options_; }
+  // Counters; buffered_bytes walks the connections, so it is computed only when asked.
+  const ServerStats &stats() const { return ctx_.stats; }
+  size_t buffered_bytes() const;
 
 private:
-  friend class Connection;
+  void connection_closed(Connection *c) override;
 
   static void on_accept(uv_poll_t *listener, int status, int events);
   static void on_listener_closed(uv_handle_t *h);
+  void accept_connections();
   void accept_connection(socket_t fd);
   static void on_check(uv_check_t *check);
   static void on_tick(uv_timer_t *timer);
   static void on_handle_closed(uv_handle_t *h);
 
-  Connection *lookup(uint32_t id) const;
-  void release(Connection *c);
-  void mark_dirty(Connection *c);
+  void iteration();
   void run_pending_batch();
+  void report_aborted();
   void sweep_timeouts();
   void maybe_finish_close();
-  void report_client_error(int status, std::string_view reason);
   void schedule_tick();
 
-  uv_loop_t *loop_;
-  ServerOptions options_;
+  ServerContext ctx_;
   JsBridge *bridge_;
-  Router router_;
-  std::vector<StaticResponse> statics_;
-  DateCache date_;
-  ServerStats stats_;
-  RequestBatch batch_;
-  bool in_batch_ = false;
+  ConnectionTable table_;
 
   socket_t listen_fd_ = kInvalidSocket;
   uv_poll_t listener_;
-  bool accept_paused_ = false; // out of file descriptors: retried at the next tick
+  bool accept_paused_ = false; // out of descriptors: retried at the next tick
   uv_check_t check_;
   uv_timer_t tick_;
   int handles_open_ = 0;
   bool listening_ = false;
-  bool closing_ = false;
   bool helpers_started_ = false;
   bool helpers_closing_ = false;
   bool closed_reported_ = false;
-
-  // Connection ids are a slot index and a generation, so a late JS response for a closed connection
-  // finds nothing instead of another connection.
-  std::vector<Connection *> slots_;
-  std::vector<uint32_t> free_slots_;
-  std::vector<uint32_t> generations_;
-  std::vector<uint32_t> dirty_;
-  std::vector<std::pair<int, std::string_view>> client_errors_; // reported at the next check
-
-  // Reads land here first; only an incomplete tail is copied to the connection (see Connection).
-  static constexpr size_t kReadBufferSize = 128 * 1024;
-  std::unique_ptr<char[]> read_buffer_;
+  uint64_t close_deadline_ = 0; // loop time; 0: none
 };
 
 } // namespace uvhttp

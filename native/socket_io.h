@@ -5,9 +5,8 @@
 // (uv_poll_t) and does recv/send itself, as uSockets does; on loopback benchmarks that is measurable.
 #pragma once
 
-#include <uv.h>
-
 #include <cstddef>
+#include <cstdint>
 
 #ifdef _WIN32
 #include <winsock2.h>
@@ -18,10 +17,14 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #endif
 
 namespace uvhttp {
+
+// The most buffers one vectored send takes (POSIX guarantees IOV_MAX >= 16).
+constexpr int kMaxIoSlices = 16;
 
 #ifdef _WIN32
 using socket_t = SOCKET;
@@ -34,6 +37,15 @@ inline void shutdown_send(socket_t s) { shutdown(s, SD_SEND); }
 inline long sock_recv(socket_t s, char *buf, size_t len) { return recv(s, buf, static_cast<int>(len), 0); }
 inline long sock_send(socket_t s, const char *buf, size_t len) {
   return send(s, buf, static_cast<int>(len), 0);
+}
+struct IoSlice {
+  const char *data;
+  size_t len;
+};
+// Winsock's WSASend would take all slices; one send per call is correct, if slower, until a Windows
+// build is benchmarked.
+inline long sock_sendv(socket_t s, const IoSlice *slices, int count) {
+  return count > 0 ? sock_send(s, slices[0].data, slices[0].len) : 0;
 }
 inline bool set_nonblocking(socket_t s) {
   u_long on = 1;
@@ -57,10 +69,29 @@ inline void close_socket(socket_t s) { ::close(s); }
 inline void shutdown_send(socket_t s) { ::shutdown(s, SHUT_WR); }
 inline long sock_recv(socket_t s, char *buf, size_t len) { return ::recv(s, buf, len, 0); }
 #ifdef MSG_NOSIGNAL
-inline long sock_send(socket_t s, const char *buf, size_t len) { return ::send(s, buf, len, MSG_NOSIGNAL); }
+constexpr int kSendFlags = MSG_NOSIGNAL; // a peer that is gone is an error to handle, not a signal
 #else
-inline long sock_send(socket_t s, const char *buf, size_t len) { return ::send(s, buf, len, 0); }
+constexpr int kSendFlags = 0;            // SO_NOSIGPIPE is set on each accepted socket instead
 #endif
+inline long sock_send(socket_t s, const char *buf, size_t len) { return ::send(s, buf, len, kSendFlags); }
+struct IoSlice {
+  const char *data;
+  size_t len;
+};
+// Several buffers in one system call. sendmsg, not writev: writev cannot suppress SIGPIPE.
+inline long sock_sendv(socket_t s, const IoSlice *slices, int count) {
+  if (count == 1) return sock_send(s, slices[0].data, slices[0].len);
+  iovec iov[kMaxIoSlices];
+  if (count > kMaxIoSlices) count = kMaxIoSlices;
+  for (int i = 0; i < count; ++i) {
+    iov[i].iov_base = const_cast<char *>(slices[i].data);
+    iov[i].iov_len = slices[i].len;
+  }
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = static_cast<decltype(msg.msg_iovlen)>(count);
+  return ::sendmsg(s, &msg, kSendFlags);
+}
 inline bool set_nonblocking(socket_t s) {
   int flags = fcntl(s, F_GETFL, 0);
   return flags >= 0 && fcntl(s, F_SETFL, flags | O_NONBLOCK) == 0;
@@ -87,6 +118,29 @@ inline socket_t accept_socket(socket_t listener) {
 }
 #endif
 
+// What a failed accept means for the listener.
+enum class AcceptFailure : uint8_t {
+  Retry,     // that connection failed (aborted by the peer, a network error): accept the next one
+  Exhausted, // out of descriptors or memory: stop accepting for a moment, the listener stays readable
+};
+inline AcceptFailure classify_accept_error(int err) {
+#ifdef _WIN32
+  return err == WSAEMFILE || err == WSAENOBUFS ? AcceptFailure::Exhausted : AcceptFailure::Retry;
+#else
+  switch (err) {
+  case EMFILE:
+  case ENFILE:
+  case ENOBUFS:
+  case ENOMEM:
+    return AcceptFailure::Exhausted;
+  default:
+    // ECONNABORTED, EPROTO, EPERM (a firewall), and on Linux the pending network errors of the new
+    // socket (ENETDOWN, EHOSTUNREACH, ...) that accept(2) says to treat like EAGAIN and retry.
+    return AcceptFailure::Retry;
+  }
+#endif
+}
+
 inline void set_nodelay(socket_t s) {
   int one = 1;
   setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char *>(&one), sizeof(one));
@@ -99,37 +153,6 @@ constexpr bool nodelay_inherited() {
 #else
   return false;
 #endif
-}
-
-// A libuv error code (negative) for the last socket error, so callers report it with uv_strerror.
-inline int uv_error_from_socket() { return uv_translate_sys_error(last_socket_error()); }
-
-// Opens a non-blocking listening socket. Returns 0 or a libuv error code.
-inline int open_listener(const sockaddr *addr, int backlog, socket_t *out) {
-  const int family = addr->sa_family;
-  socket_t s = socket(family, SOCK_STREAM, 0);
-  if (s == kInvalidSocket) return uv_error_from_socket();
-  int one = 1, zero = 0;
-#ifndef _WIN32
-  setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  fcntl(s, F_SETFD, FD_CLOEXEC);
-#endif
-  (void)one;
-  if (family == AF_INET6)
-    setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, reinterpret_cast<const char *>(&zero), sizeof(zero));
-#ifdef __linux__
-  // Linux clones accepted sockets from the listener, options included: one setsockopt here saves
-  // one per connection (see nodelay_inherited()).
-  set_nodelay(s);
-#endif
-  const socklen_t len = family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-  if (!set_nonblocking(s) || bind(s, addr, len) != 0 || ::listen(s, backlog) != 0) {
-    int err = uv_error_from_socket();
-    close_socket(s);
-    return err;
-  }
-  *out = s;
-  return 0;
 }
 
 } // namespace uvhttp

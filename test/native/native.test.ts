@@ -91,4 +91,7 @@ describe('native core (C++ unit tests)', () => {
   it('router_test', () => buildAndRun('router_test', 'router', [], ['native/router.cc']), timeoutMs);
   it('response_test', () =>
     buildAndRun('response_test', 'response', [], ['native/response.cc', 'native/date_cache.cc']), timeoutMs);
+  it('output_queue_test', () => buildAndRun('output_queue_test', 'output_queue', [], ['native/output_queue.cc']), timeoutMs);
+  it('session_test', () =>
+    buildAndRun('session_test', 'session', [], ['native/message.cc', 'native/session.cc', 'native/http_errors.cc']), timeoutMs);
 });

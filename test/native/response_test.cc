@@ -1,5 +1,4 @@
-// Unit tests for native/response.cc and native/date_cache.cc: the rendered tail of every response,
-// and the queue that keeps pipelined responses in request order.
+// Unit tests for native/response.cc and native/date_cache.cc: the rendered tail of every response.
 #include <ctime>
 #include <string>
 
@@ -9,7 +8,6 @@
 
 using uvhttp::ConnectionHeader;
 using uvhttp::DateCache;
-using uvhttp::ResponseQueue;
 
 namespace {
 
@@ -40,37 +38,10 @@ void rendering() {
               "close: " + out);
 }
 
-void ordering() {
-  ResponseQueue q;
-  q.reserve(5, false, ConnectionHeader::None, false);
-  q.push_ready(6, false).data = "six";
-  q.reserve(7, true, ConnectionHeader::Close, true);
-  check::that(q.size() == 3, "three slots");
-  check::that(q.find(6) == nullptr, "a ready slot is not found again");
-  ResponseQueue::Slot *s7 = q.find(7);
-  check::that(s7 && s7->omit_body && s7->close_after && !q.front_is(s7), "slot 7 keeps its flags, not in front");
-  ResponseQueue::Slot *s5 = q.find(5);
-  check::that(s5 && q.front_is(s5), "slot 5 is in front");
-  check::that(q.find(4) == nullptr && q.find(8) == nullptr, "unknown sequence numbers are not found");
-  q.pop_front();
-  check::that(q.front().ready && q.front().data == "six", "the ready slot behind it is next");
-  q.pop_front();
-  check::that(q.find(7) != nullptr && q.front_is(q.find(7)), "then 7");
-  q.pop_front();
-  check::that(q.empty(), "empty at the end");
-
-  // Sequence numbers wrap around 2^32 without losing order.
-  ResponseQueue w;
-  w.reserve(0xffffffffu, false, ConnectionHeader::None, false);
-  w.reserve(0, false, ConnectionHeader::None, false);
-  check::that(w.find(0) != nullptr && !w.front_is(w.find(0)) && w.front_is(w.find(0xffffffffu)), "wrap-around");
-}
-
 } // namespace
 
 int main() {
   dates();
   rendering();
-  ordering();
   return check::summary("response");
 }
