@@ -15,7 +15,7 @@ import {
 import type { FastBuffer } from './bytes.js';
 import type { InFlight } from './in-flight.js';
 import type { Output } from './output.js';
-import { Request } from './request.js';
+import { Request, expireBatch } from './request.js';
 import { Response } from './response.js';
 
 export type Handler = (req: Request, res: Response) => unknown;
@@ -56,47 +56,59 @@ export function createDispatcher(routes: readonly Route[], output: Output, inFli
     }
   };
 
+  // Every request leaves here detached or expired (expireBatch), whatever its handler did: one that
+  // can run after the return gets its own copy; the rest keep the zero-copy view and expire, so code
+  // that kept one anyway (a timer, a microtask) gets an error instead of the next batch's bytes.
   return function dispatch(count: number, newData?: Buffer, newMeta?: ArrayBuffer): void {
     if (newData !== undefined && newMeta !== undefined) {
       data = newData as FastBuffer;
       meta = new Uint32Array(newMeta);
     }
     output.beginBatch();
-    let p = 0;
-    for (let i = 0; i < count; i++) {
-      const route = routes[meta[p + REQ_HANDLER]];
-      const req = new Request(data, meta, p, route.paramNames);
-      const res = new Response(
-        output,
-        meta[p + REQ_CONN],
-        meta[p + REQ_SERIAL_LO],
-        meta[p + REQ_SERIAL_HI],
-        meta[p + REQ_SEQ],
-        (meta[p + REQ_FLAGS] & FLAG_HEAD) !== 0,
-      );
-      p += REQ_FIXED_WORDS + 4 * meta[p + REQ_NUM_HEADERS] + 2 * meta[p + REQ_NUM_PARAMS];
-      let result: unknown;
-      try {
-        result = route.handler(req, res);
-      } catch (err) {
-        fail(req, res, err);
-        continue;
-      }
-      if (res.finished) continue;
-      if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-        req.detach();
-        res.track(inFlight);
-        (result as PromiseLike<unknown>).then(
-          (value) => settle(req, res, value),
-          (err: unknown) => fail(req, res, err),
+    try {
+      let p = 0;
+      for (let i = 0; i < count; i++) {
+        const route = routes[meta[p + REQ_HANDLER]];
+        const req = new Request(data, meta, p, route.paramNames);
+        const res = new Response(
+          output,
+          meta[p + REQ_CONN],
+          meta[p + REQ_SERIAL_LO],
+          meta[p + REQ_SERIAL_HI],
+          meta[p + REQ_SEQ],
+          (meta[p + REQ_FLAGS] & FLAG_HEAD) !== 0,
         );
-      } else if (result !== undefined) {
-        settle(req, res, result);
-      } else {
-        req.detach(); // the handler answers later
-        res.track(inFlight);
+        p += REQ_FIXED_WORDS + 4 * meta[p + REQ_NUM_HEADERS] + 2 * meta[p + REQ_NUM_PARAMS];
+        let result: unknown;
+        try {
+          result = route.handler(req, res);
+        } catch (err) {
+          fail(req, res, err);
+          continue;
+        }
+        if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+          // Even when the response is already sent: the promise is code still running that may read
+          // the request (logging, auditing), and its rejection still belongs to onError.
+          req.detach();
+          res.track(inFlight);
+          (result as PromiseLike<unknown>).then(
+            (value) => settle(req, res, value),
+            (err: unknown) => fail(req, res, err),
+          );
+        } else if (res.finished) {
+          continue;
+        } else if (result !== undefined) {
+          settle(req, res, result);
+        } else {
+          req.detach(); // the handler answers later
+          res.track(inFlight);
+        }
       }
+    } finally {
+      expireBatch();
+      // A throw that escaped the loop must not leave the output believing a batch still runs: no
+      // response finished later would ever be flushed.
+      output.endBatch();
     }
-    output.endBatch();
   };
 }

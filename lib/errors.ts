@@ -23,6 +23,12 @@ export const errors = {
   invalidStatus: (code: unknown) =>
     make('UVHTTP_ERR_INVALID_STATUS', `status must be an integer from 200 to 999, got ${String(code)}`, undefined, RangeError),
   alreadySent: () => make('UVHTTP_ERR_ALREADY_SENT', 'the response was already sent'),
+  requestExpired: () =>
+    make(
+      'UVHTTP_ERR_REQUEST_EXPIRED',
+      'the request expired: its handler ended the response and returned (or threw), so its bytes were ' +
+        'reused for other requests; read the request inside the handler, or return (await) a promise from it',
+    ),
   invalidJson: () => make('UVHTTP_ERR_INVALID_JSON', 'request body is not valid JSON', 400),
   connectionClosed: () =>
     make('UVHTTP_ERR_CONNECTION_CLOSED', 'the client connection closed before the response was sent'),

@@ -1,4 +1,10 @@
 // The request a handler sees: a view over the batch buffer, decoding only what the handler reads.
+//
+// The batch buffer is overwritten by the next loop iteration, so a view may only be read while the
+// batch that filled it is running. Rather than visit every request when a batch ends, each request
+// remembers the epoch of its batch and dispatch() advances the epoch as it returns: a view from an
+// older batch then fails one comparison, and a request that took its own copy (detach) is valid in
+// every epoch.
 import { parse as parseQuery } from 'node:querystring';
 import type { FastBuffer } from './bytes.js';
 import { errors } from './errors.js';
@@ -18,6 +24,19 @@ import {
 } from './protocol.js';
 
 export type Query = Record<string, string | string[]>;
+
+/** The epoch of the batch whose buffers are live now. Only ever grows, so it never reaches OWNED. */
+let liveEpoch = 1;
+/** The epoch of a request that owns a copy of its bytes. */
+const OWNED = 0;
+
+/**
+ * @internal Called by dispatch() when it returns: every request of the batch it ran that was not
+ * detached expires, so it can never show the bytes the next batch writes over its own.
+ */
+export function expireBatch(): void {
+  liveEpoch++;
+}
 
 // The common methods as shared strings: reading req.method allocates nothing.
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -43,7 +62,8 @@ export class Request {
   private _headers?: Record<string, string>;
   /** Subtracted from every offset once the request owns a copy of its bytes. */
   private shift = 0;
-  private detached = false;
+  /** The batch this view belongs to, or OWNED once detached. */
+  private epoch = liveEpoch;
 
   /** @internal */
   constructor(
@@ -54,6 +74,7 @@ export class Request {
   ) {}
 
   get method(): string {
+    this.check();
     if (this._method === undefined) {
       const off = this.meta[this.rec + REQ_METHOD_OFF] - this.shift;
       const m = this.data.latin1Slice(off, off + this.meta[this.rec + REQ_METHOD_LEN]);
@@ -64,6 +85,7 @@ export class Request {
 
   /** The request-target as sent: path and query. */
   get url(): string {
+    this.check();
     if (this._url === undefined) {
       const off = this.meta[this.rec + REQ_TARGET_OFF] - this.shift;
       this._url = this.data.latin1Slice(off, off + this.meta[this.rec + REQ_TARGET_LEN]);
@@ -78,6 +100,7 @@ export class Request {
   }
 
   get query(): Query {
+    this.check();
     if (this._query === undefined) {
       const url = this.url;
       const n = this.meta[this.rec + REQ_PATH_LEN];
@@ -87,6 +110,7 @@ export class Request {
   }
 
   get params(): Record<string, string> {
+    this.check();
     if (this._params === undefined) {
       const params: Record<string, string> = Object.create(null);
       const meta = this.meta;
@@ -103,11 +127,13 @@ export class Request {
 
   /** HTTP/1.0 or HTTP/1.1. */
   get httpVersion(): string {
+    this.check();
     return this.meta[this.rec + REQ_FLAGS] & FLAG_HTTP10 ? '1.0' : '1.1';
   }
 
   /** A header's value by case-insensitive name; repeated fields are joined with ", ". */
   header(name: string): string | undefined {
+    this.check();
     const meta = this.meta;
     const data = this.data;
     const len = name.length;
@@ -129,6 +155,7 @@ export class Request {
 
   /** All headers, names lower-cased; built on first read. */
   get headers(): Record<string, string> {
+    this.check();
     if (this._headers === undefined) {
       const headers: Record<string, string> = Object.create(null);
       const meta = this.meta;
@@ -164,18 +191,29 @@ export class Request {
     }
   }
 
+  /** Expiry throws here, not in the promise: the mistake is the call, made where it is made. */
   private body(): Buffer {
+    this.check();
     const off = this.meta[this.rec + REQ_BODY_OFF] - this.shift;
     return this.data.subarray(off, off + this.meta[this.rec + REQ_BODY_LEN]);
   }
 
   /**
+   * Values decoded earlier are refused too: whether a read works must not depend on what the handler
+   * happened to read first.
+   */
+  private check(): void {
+    if (this.epoch !== liveEpoch && this.epoch !== OWNED) throw errors.requestExpired();
+  }
+
+  /**
    * @internal The batch buffers are reused after the loop iteration; a handler still running then
-   * keeps its request valid by taking a copy of just its own bytes.
+   * keeps its request valid by taking a copy of just its own bytes. Only valid while its batch runs.
    */
   detach(): void {
-    if (this.detached) return;
-    this.detached = true;
+    if (this.epoch === OWNED) return;
+    this.check();
+    this.epoch = OWNED;
     const meta = this.meta;
     const rec = this.rec;
     const words = REQ_FIXED_WORDS + 4 * meta[rec + REQ_NUM_HEADERS] + 2 * meta[rec + REQ_NUM_PARAMS];

@@ -57,6 +57,9 @@ describe('barChart', () => {
 
   it('scales the longest bar of each panel to the same width', () => {
     const widths = [...svg.matchAll(/<rect class="bar" x="\d+" y="\d+" width="([\d.]+)"/g)].map((m) => Number(m[1]));
+    // Two panels, one measured run each: both bars are their panel's longest.
+    expect(widths).toHaveLength(2);
+    expect(widths[0]).toBeGreaterThan(0);
     expect(widths[0]).toBe(widths[1]);
   });
 

@@ -14,7 +14,17 @@ interface Stats {
   parseErrors: number;
 }
 
-const KEYS = ['bytesRead', 'bytesWritten', 'connections', 'connectionsTotal', 'jsDispatches', 'parseErrors', 'requests'];
+const KEYS = [
+  'bytesRead',
+  'bytesWritten',
+  'connections',
+  'connectionsRejected',
+  'connectionsTotal',
+  'jsDispatches',
+  'parseErrors',
+  'requests',
+  'timeouts',
+];
 
 describe('stats()', () => {
   let s: Started;

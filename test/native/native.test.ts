@@ -22,16 +22,18 @@ function run(args: string[]) {
 
 beforeAll(() => {
   workDir = mkdtempSync(join(tmpdir(), 'uvhttp-native-'));
-  // Some toolchains ship without the sanitizer runtimes. The tests still catch logic errors, and the
-  // guard-page harness still catches over-reads, so fall back rather than fail.
+  // Without the sanitizer runtimes these tests would still pass while missing the memory errors they
+  // exist to catch, so a toolchain without them fails the suite rather than quietly weakening it.
   const probe = join(workDir, 'probe.cc');
   writeFileSync(probe, 'int main() { return 0; }\n');
   const result = run([...sanitizers, probe, '-o', join(workDir, 'probe')]);
-  if (result.status === 0) {
-    sanitizerFlags = sanitizers;
-  } else {
-    console.warn(`native tests: building WITHOUT sanitizers, the sanitizer link failed:\n${result.stderr}`);
+  if (result.status !== 0) {
+    throw new Error(
+      `native tests need ${cxx} with the ASan and UBSan runtimes (e.g. libasan and libubsan); ` +
+        `linking with ${sanitizers.join(' ')} failed:\n${result.stderr}${result.error ?? ''}`,
+    );
   }
+  sanitizerFlags = sanitizers;
 });
 
 afterAll(() => {

@@ -111,5 +111,9 @@ describe('the release workflow', () => {
     expect(publishSteps).toContain('npm publish --provenance');
     for (const job of Object.values(wf.jobs) as { steps: { uses?: string; run?: string }[] }[])
       for (const step of job.steps) expect(Boolean(step.uses) !== Boolean(step.run), JSON.stringify(step)).toBe(true);
+    // The lock is complete: every job installs exactly the locked tree, never a re-resolved one.
+    expect(steps.match(/npm ci /g) ?? []).toHaveLength(2);
+    expect(publishSteps).toContain('npm ci ');
+    expect(JSON.stringify(wf.jobs)).not.toContain('npm install');
   });
 });
