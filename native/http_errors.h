@@ -24,6 +24,7 @@ enum class HttpError : uint8_t {
   BadChunkedBody,
   MissingHost,
   DuplicateHost,
+  BadHost,
   NotFound,            // 404
   MethodNotAllowed,    // 405 (the connection adds Allow)
   RequestTimeout,      // 408
