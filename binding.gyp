@@ -10,6 +10,7 @@
         "native/http_errors.cc",
         "native/message.cc",
         "native/parser.cc",
+        "native/request_target.cc",
         "native/response.cc",
         "native/router.cc",
         "native/server.cc"

@@ -23,6 +23,7 @@ const ErrorResponse kTable[] = {
     {400, k400, "missing host header"},
     {400, k400, "duplicate host header"},
     {400, k400, "invalid host header"},
+    {400, k400, "invalid request-target form"},
     {404, "HTTP/1.1 404 Not Found\r\n", "Not Found"},
     {405, "HTTP/1.1 405 Method Not Allowed\r\n", "Method Not Allowed"},
     {408, "HTTP/1.1 408 Request Timeout\r\n", "request timeout"},
@@ -33,6 +34,7 @@ const ErrorResponse kTable[] = {
     {431, "HTTP/1.1 431 Request Header Fields Too Large\r\n", "too many header fields"},
     {500, "HTTP/1.1 500 Internal Server Error\r\n", "Internal Server Error"},
     {501, k501, "unsupported transfer-encoding"},
+    {501, k501, "CONNECT is not supported"},
     {505, "HTTP/1.1 505 HTTP Version Not Supported\r\n", "HTTP version not supported"},
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) == static_cast<size_t>(HttpError::Count),
