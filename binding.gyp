@@ -13,6 +13,7 @@
         "native/output_queue.cc",
         "native/parser.cc",
         "native/poller.cc",
+        "native/request_target.cc",
         "native/response.cc",
         "native/router.cc",
         "native/server.cc",

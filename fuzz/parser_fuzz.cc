@@ -1,4 +1,4 @@
-// libFuzzer target for the request parser, message analysis and chunked decoder.
+// libFuzzer target for the request parser, message analysis, request-target forms and chunked decoder.
 //
 // Beyond "does not crash", it checks the properties the connection relies on: results point inside
 // the buffer, a verdict never changes when more bytes arrive, incremental parsing with last_len agrees
@@ -10,17 +10,23 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "http_errors.h"
 #include "message.h"
 #include "parser.h"
+#include "request_target.h"
 
 using uvhttp::ChunkedDecoder;
 using uvhttp::HeaderField;
+using uvhttp::HttpError;
 using uvhttp::MessageError;
 using uvhttp::MessageInfo;
 using uvhttp::ParseError;
 using uvhttp::RequestHead;
+using uvhttp::RequestTarget;
+using uvhttp::TargetForm;
 
 namespace {
 
@@ -167,6 +173,39 @@ void check_analysis(const RequestHead &head) {
   require(!info.expect_continue || head.minor_version == 1, "100-continue in HTTP/1.0");
 }
 
+// The parts of the target the connection will route must lie inside it, and each form must be the
+// one its first bytes announce.
+void check_target(const RequestHead &head) {
+  std::string_view method(head.method, head.method_len);
+  std::string_view target(head.target, head.target_len);
+  RequestTarget t{};
+  HttpError error = HttpError::BadRequest;
+  bool ok = uvhttp::classify_target(method, target, &t, &error);
+  require((method == "CONNECT") == (!ok && error == HttpError::ConnectNotSupported), "CONNECT verdict");
+  if (!ok) {
+    require(error == HttpError::ConnectNotSupported || error == HttpError::BadTargetForm, "target error");
+    return;
+  }
+  require(t.origin_offset <= target.size() && t.origin_len <= target.size() - t.origin_offset, "origin range");
+  require(t.path_len <= t.origin_len, "path longer than origin");
+  std::string_view origin = target.substr(t.origin_offset, t.origin_len);
+  require(origin.substr(0, t.path_len).find('?') == std::string_view::npos, "'?' inside the path");
+  require(t.path_len == t.origin_len || origin[t.path_len] == '?', "path not ended by '?'");
+  switch (t.form) {
+    case TargetForm::Origin:
+      require(target[0] == '/' && t.origin_offset == 0 && t.origin_len == target.size(), "origin-form");
+      break;
+    case TargetForm::Absolute:
+      require(t.origin_offset + t.origin_len == target.size() && target.find("://") < t.origin_offset, "absolute-form");
+      require(origin.empty() || origin[0] == '/' || origin[0] == '?', "absolute-form path start");
+      require(target.substr(0, t.origin_offset).find('@') == std::string_view::npos, "userinfo accepted");
+      break;
+    case TargetForm::Asterisk:
+      require(target == "*" && method == "OPTIONS" && t.origin_len == 0, "asterisk-form");
+      break;
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -208,7 +247,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     last_len = k;
   }
 
-  if (whole.r >= 0) check_analysis(whole.head);
+  if (whole.r >= 0) {
+    check_analysis(whole.head);
+    check_target(whole.head);
+  }
   size_t body_start = whole.r >= 0 ? static_cast<size_t>(whole.r) : 0;
   check_decoding(data + body_start, size - body_start);
   return 0;

@@ -5,6 +5,7 @@ namespace uvhttp {
 namespace {
 
 constexpr std::string_view k400 = "HTTP/1.1 400 Bad Request\r\n";
+constexpr std::string_view k501 = "HTTP/1.1 501 Not Implemented\r\n";
 constexpr std::string_view k503 = "HTTP/1.1 503 Service Unavailable\r\n";
 
 // Indexed by HttpError; the static_assert below keeps the two in step.
@@ -22,6 +23,8 @@ const ErrorResponse kTable[] = {
     {400, k400, "invalid chunked body"},
     {400, k400, "missing host header"},
     {400, k400, "duplicate host header"},
+    {400, k400, "invalid host header"},
+    {400, k400, "invalid request-target form"},
     {404, "HTTP/1.1 404 Not Found\r\n", "Not Found"},
     {405, "HTTP/1.1 405 Method Not Allowed\r\n", "Method Not Allowed"},
     {408, "HTTP/1.1 408 Request Timeout\r\n", "request timeout"},
@@ -31,7 +34,8 @@ const ErrorResponse kTable[] = {
     {431, "HTTP/1.1 431 Request Header Fields Too Large\r\n", "request header too large"},
     {431, "HTTP/1.1 431 Request Header Fields Too Large\r\n", "too many header fields"},
     {500, "HTTP/1.1 500 Internal Server Error\r\n", "Internal Server Error"},
-    {501, "HTTP/1.1 501 Not Implemented\r\n", "unsupported transfer-encoding"},
+    {501, k501, "unsupported transfer-encoding"},
+    {501, k501, "CONNECT is not supported"},
     {505, "HTTP/1.1 505 HTTP Version Not Supported\r\n", "HTTP version not supported"},
     {503, k503, "Service Unavailable"},
     {503, k503, "response timeout"},
@@ -66,6 +70,7 @@ HttpError error_for(MessageError e) {
   case MessageError::UnknownTransferEncoding: return HttpError::NotImplemented;
   case MessageError::MissingHost: return HttpError::MissingHost;
   case MessageError::DuplicateHost: return HttpError::DuplicateHost;
+  case MessageError::BadHost: return HttpError::BadHost;
   case MessageError::BadExpect: return HttpError::ExpectationFailed;
   case MessageError::None: break;
   }

@@ -24,6 +24,8 @@ enum class HttpError : uint8_t {
   BadChunkedBody,
   MissingHost,
   DuplicateHost,
+  BadHost,
+  BadTargetForm,       // a request-target in none of the four forms, or "*" without OPTIONS
   NotFound,            // 404
   MethodNotAllowed,    // 405 (the connection adds Allow)
   RequestTimeout,      // 408
@@ -34,6 +36,7 @@ enum class HttpError : uint8_t {
   TooManyHeaders,      // 431
   InternalError,       // 500
   NotImplemented,      // 501
+  ConnectNotSupported, // 501: this server is no proxy, so it tunnels nothing
   VersionNotSupported, // 505
   OutOfMemory,         // 503: a buffer for the request could not be allocated
   ResponseTimeout,     // 503: a handler did not answer within requestTimeout

@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "authority.h"
+
 namespace uvhttp {
 namespace {
 
@@ -124,8 +126,10 @@ bool analyze_message(const RequestHead &head, MessageInfo *out) {
     const HeaderField &h = head.headers[i];
     switch (h.name_len) {
       case 4:
-        if (is_named(h.name, h.name_len, "host") && ++s.host_fields > 1) {
-          return fail(out, MessageError::DuplicateHost);
+        if (is_named(h.name, h.name_len, "host")) {
+          if (++s.host_fields > 1) return fail(out, MessageError::DuplicateHost);
+          // RFC 9112 3.2: an invalid Host value gets a 400 like a missing or repeated one.
+          if (!is_valid_authority(h.value, h.value_len)) return fail(out, MessageError::BadHost);
         }
         break;
       case 6:

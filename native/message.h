@@ -17,6 +17,7 @@ enum class MessageError : uint8_t {
   UnknownTransferEncoding, // 501: a coding we do not implement
   MissingHost,           // 400: HTTP/1.1 without Host
   DuplicateHost,         // 400: two Host fields
+  BadHost,               // 400: a Host value that is not uri-host [ ":" port ] (see authority.h)
   BadExpect,             // 417: an Expect other than 100-continue
 };
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the native request parser and chunked decoder (fuzz/parser_fuzz.cc) with libFuzzer under
-# ASan+UBSan for a fixed time.
+# Fuzzes the native request parser, message analysis, request-target forms and chunked decoder
+# (fuzz/parser_fuzz.cc) with libFuzzer under ASan+UBSan for a fixed time.
 #
 #   scripts/fuzz.sh [seconds]     default 60
 #
@@ -35,7 +35,7 @@ cp fuzz/corpus/* "$work/corpus/"
 
 echo "building fuzz/parser_fuzz.cc" >&2
 clang++ -std=c++17 -O1 -g -Wall -Wextra -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-  -Inative native/parser.cc native/message.cc fuzz/parser_fuzz.cc -o "$work/parser_fuzz"
+  -Inative native/parser.cc native/message.cc native/request_target.cc native/http_errors.cc fuzz/parser_fuzz.cc -o "$work/parser_fuzz"
 
 echo "fuzzing for ${secs}s" >&2
 status=0

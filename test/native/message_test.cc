@@ -27,6 +27,7 @@ const char *error_name(MessageError e) {
     case MessageError::UnknownTransferEncoding: return "UnknownTransferEncoding";
     case MessageError::MissingHost: return "MissingHost";
     case MessageError::DuplicateHost: return "DuplicateHost";
+    case MessageError::BadHost: return "BadHost";
     case MessageError::BadExpect: return "BadExpect";
   }
   return "?";
@@ -119,6 +120,34 @@ void test_host() {
   expect_error(1, {"Host: a", "Host: a"}, MessageError::DuplicateHost);
   expect_error(1, {"host: a", "HOST: b"}, MessageError::DuplicateHost);
   expect_error(0, {"Host: a", "Host: b"}, MessageError::DuplicateHost);
+}
+
+// RFC 9112 3.2: uri-host [ ":" port ], no userinfo, no path, one value.
+void test_host_grammar() {
+  const char *good[] = {
+      "example.com", "example.com:8080", "EXAMPLE.com:80", "a", "a:", "a:0", "a:65535", "a:00080",
+      "127.0.0.1", "127.0.0.1:80", "999.1.1.1",  // not an IPv4address, but a valid reg-name
+      "a-b.c_d~e", "%41b", "%4a%4F", "a!$&'()*+;=b", "xn--bcher-kva.example",
+      "[::1]", "[::1]:80", "[::]", "[1:2:3:4:5:6:7:8]", "[1::8]", "[1:2:3:4:5:6:7::]", "[::2:3:4:5:6:7:8]",
+      "[fe80::abcd:EF01]", "[::ffff:192.0.2.1]", "[1:2:3:4:5:6:1.2.3.4]", "[64:ff9b::255.255.255.255]",
+      "[v1.x]", "[V1F.a:b!]:443", ":80",  // an empty reg-name is in the grammar
+  };
+  for (const char *v : good) expect_ok(1, {std::string("Host: ") + v}, Accepted{});
+  expect_ok(1, {"Host:   example.com  "}, Accepted{});  // OWS around the value is not part of it
+  expect_ok(0, {"Host: [::1]:8080"}, closing(false));
+
+  const char *bad[] = {
+      "a@b", "user:pw@a", "@a", "a/b", "a/", "/", "a b", "a,b", "a, b", ",", "a:99999", "a:65536",
+      "a:000080", "a:1x", "a:-1", "a:+1", "a:1:2", "a?b", "a#b", "a\\b", "a\"b", "a<b", "a%", "a%4",
+      "a%4g", "%zz", "[::1", "::1", "[::1]x", "[::1]:8x", "[::1]]", "[]", "[:]", "[:::]", "[1:::2]",
+      "[1::2::3]", "[12345::]", "[1:2:3:4:5:6:7:8:9]", "[1:2:3:4:5:6:7]", "[1::2:3:4:5:6:7:8]", "[1:]",
+      "[:1]", "[::1:]", "[g::]", "[::1.2.3]", "[::1.2.3.256]", "[::01.2.3.4]", "[::1.2.3.4:5]",
+      "[1.2.3.4]", "[1:2:3:4:5:6:7:1.2.3.4]", "[v1]", "[v.x]", "[v1.]", "[v1.a,b]", "[v1.a/b]",
+      "[fe80::1%25eth0]", "a[b]", "\xc3\xa9.example",
+  };
+  for (const char *v : bad) expect_error(1, {std::string("Host: ") + v}, MessageError::BadHost);
+  expect_error(0, {"Host: a@b"}, MessageError::BadHost);
+  expect_error(1, {"Connection: close", "Host: a b", "Content-Length: 1"}, MessageError::BadHost);
 }
 
 void test_content_length() {
@@ -230,6 +259,7 @@ void test_raw_fields() {
 int main() {
   test_defaults();
   test_host();
+  test_host_grammar();
   test_content_length();
   test_transfer_encoding();
   test_connection();

@@ -87,6 +87,9 @@ describe('native parser (C++ unit tests)', () => {
   it('parser_test with the scalar scan forced', () => buildAndRun('parser_test', 'parser', ['-DUVHTTP_NO_SSE42']),
     timeoutMs);
   it('message_test', () => buildAndRun('message_test', 'message'), timeoutMs);
+  it('request_target_test', () =>
+    buildAndRun('request_target_test', 'request_target', [], ['native/request_target.cc', 'native/http_errors.cc']),
+    timeoutMs);
 });
 
 describe('native core (C++ unit tests)', () => {
