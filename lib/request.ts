@@ -83,19 +83,23 @@ export class Request {
     return this._method;
   }
 
-  /** The request-target as sent: path and query. */
+  /**
+   * The path and query as sent. For an absolute-form target (`GET http://host/a?b`) it is the part
+   * after the authority, and an empty path reads as `/`.
+   */
   get url(): string {
     this.check();
     if (this._url === undefined) {
       const off = this.meta[this.rec + REQ_TARGET_OFF] - this.shift;
-      this._url = this.data.latin1Slice(off, off + this.meta[this.rec + REQ_TARGET_LEN]);
+      const url = this.data.latin1Slice(off, off + this.meta[this.rec + REQ_TARGET_LEN]);
+      this._url = url.charCodeAt(0) === 0x2f ? url : `/${url}`;
     }
     return this._url;
   }
 
   get path(): string {
     const url = this.url;
-    const n = this.meta[this.rec + REQ_PATH_LEN];
+    const n = this.pathLength(url);
     return n === url.length ? url : url.slice(0, n);
   }
 
@@ -103,10 +107,16 @@ export class Request {
     this.check();
     if (this._query === undefined) {
       const url = this.url;
-      const n = this.meta[this.rec + REQ_PATH_LEN];
+      const n = this.pathLength(url);
       this._query = (n < url.length ? parseQuery(url.slice(n + 1)) : Object.create(null)) as Query;
     }
     return this._query;
+  }
+
+  /** The path's length in url, counting the "/" that url adds to an empty absolute-form path. */
+  private pathLength(url: string): number {
+    const n = this.meta[this.rec + REQ_PATH_LEN];
+    return url.length === this.meta[this.rec + REQ_TARGET_LEN] ? n : n + 1;
   }
 
   get params(): Record<string, string> {

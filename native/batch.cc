@@ -6,7 +6,8 @@ namespace uvhttp {
 
 bool RequestBatch::add(uint32_t slot, uint64_t serial, uint32_t seq, uint32_t handler, uint32_t flags,
                        const RequestHead &head, const char *head_start, size_t head_len,
-                       size_t path_len, const char *body, size_t body_len, const RouteMatch &match) {
+                       std::string_view url, size_t path_len, const char *body, size_t body_len,
+                       const RouteMatch &match) {
   size_t words = batch::kFixedWords + 4 * head.num_headers + 2 * match.num_params;
   size_t bytes = head_len + body_len;
   if (data_used_ + bytes > storage_->data_capacity || meta_used_ + words > storage_->meta_capacity) {
@@ -35,8 +36,8 @@ bool RequestBatch::add(uint32_t slot, uint64_t serial, uint32_t seq, uint32_t ha
   m[5] = flags;
   m[6] = off(head.method);
   m[7] = static_cast<uint32_t>(head.method_len);
-  m[8] = off(head.target);
-  m[9] = static_cast<uint32_t>(head.target_len);
+  m[8] = off(url.data());
+  m[9] = static_cast<uint32_t>(url.size());
   m[10] = static_cast<uint32_t>(path_len);
   m[11] = body_off;
   m[12] = static_cast<uint32_t>(body_len);

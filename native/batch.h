@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "parser.h"
 #include "router.h"
@@ -48,10 +49,12 @@ public:
   explicit RequestBatch(BatchStorage *storage) : storage_(storage) {}
 
   // Copies one request into the batch. head_start/head_len cover the request head in the read buffer;
-  // every pointer in `head` lies inside it. Returns false when the buffers could not grow.
+  // every pointer in `head` lies inside it, and so does url (the path and query JS sees as req.url:
+  // the whole origin-form target, or the part of an absolute-form one after its authority), whose
+  // first path_len bytes are the path. Returns false when the buffers could not grow.
   bool add(uint32_t slot, uint64_t serial, uint32_t seq, uint32_t handler, uint32_t flags, const RequestHead &head,
-           const char *head_start, size_t head_len, size_t path_len, const char *body, size_t body_len,
-           const RouteMatch &match);
+           const char *head_start, size_t head_len, std::string_view url, size_t path_len, const char *body,
+           size_t body_len, const RouteMatch &match);
 
   uint32_t count() const { return count_; }
   // Past the soft limit the batch takes no more requests until it has run.

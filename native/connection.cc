@@ -156,11 +156,23 @@ bool Connection::on_request(const ParsedRequest &r) {
   const std::string_view method(head.method, head.method_len);
   const Method kind = method_from(method);
   const bool is_head = kind == Method::Head;
-  const void *q = std::memchr(head.target, '?', head.target_len);
-  const size_t path_len = q ? static_cast<size_t>(static_cast<const char *>(q) - head.target) : head.target_len;
+  const RequestTarget &t = *r.target;
+  if (t.form == TargetForm::Asterisk) {
+    // OPTIONS * asks about the server as a whole: the methods that have routes.
+    const std::string allow = s.router.methods();
+    queue_.add_ready(seq, [&](std::string &out) {
+      std::string head_fields = "HTTP/1.1 204 No Content\r\nAllow: " + allow + "\r\n";
+      render(out, head_fields, {}, true, conn, s.date);
+    });
+    mark_dirty();
+    return keep;
+  }
+  // Absolute-form is routed by its path; an empty path means "/" (RFC 9110 4.2.3).
+  const std::string_view url(head.target + t.origin_offset, t.origin_len);
+  const std::string_view path = t.path_len == 0 ? std::string_view("/") : url.substr(0, t.path_len);
 
   RouteMatch m;
-  s.router.match(kind, method, std::string_view(head.target, path_len), &m);
+  s.router.match(kind, method, path, &m);
   if (m.result == RouteMatch::Result::Found && m.target.kind == RouteTarget::Kind::Static) {
     const StaticResponse &sr = s.statics[m.target.index];
     queue_.add_ready(seq, [&](std::string &out) { render(out, sr.head, sr.body, is_head, conn, s.date); });
@@ -169,8 +181,8 @@ bool Connection::on_request(const ParsedRequest &r) {
   }
   if (m.result == RouteMatch::Result::Found) {
     const uint32_t flags = (is_head ? batch::kFlagHead : 0) | (head.minor_version == 0 ? batch::kFlagHttp10 : 0);
-    if (s.batch.add(id_.slot, id_.serial, seq, m.target.index, flags, head, r.head_start, r.head_len, path_len,
-                    r.body, r.body_len, m)) {
+    if (s.batch.add(id_.slot, id_.serial, seq, m.target.index, flags, head, r.head_start, r.head_len, url,
+                    t.path_len, r.body, r.body_len, m)) {
       ++s.stats.js_dispatches;
       queue_.reserve(seq, is_head, conn, session_.started());
       return keep;

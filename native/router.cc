@@ -112,6 +112,8 @@ std::string Router::add(std::string_view method, std::string_view pattern, Route
            " is already registered";
   *slot = target;
   table->rebuild_allow();
+  *all_.slot(m, method) = target;
+  all_.rebuild_allow();
   return {};
 }
 

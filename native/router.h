@@ -42,6 +42,8 @@ public:
   std::string add(std::string_view method, std::string_view pattern, RouteTarget target);
   // m is method_from(method), which the caller has already worked out.
   void match(Method m, std::string_view method, std::string_view path, RouteMatch *out) const;
+  // Every method some route answers, as an Allow value (for OPTIONS *).
+  const std::string &methods() const { return all_.allow; }
 
 private:
   struct MethodTable {
@@ -69,6 +71,7 @@ private:
   std::vector<std::unique_ptr<std::string>> exact_paths_;
   std::unordered_map<std::string_view, MethodTable> exact_;
   std::vector<Pattern> patterns_;
+  MethodTable all_; // the union over every route, kept for methods()
 };
 
 } // namespace uvhttp

@@ -105,7 +105,7 @@ void Session::fail(HttpError e) {
 void Session::request(const RequestHead &head, const MessageInfo &info, const char *p, const char *body,
                       size_t body_len) {
   state_ = State::Head;
-  const ParsedRequest r{&head, &info, p, head_len_, body, body_len};
+  const ParsedRequest r{&head, &info, &target_, p, head_len_, body, body_len};
   if (!events_->on_request(r)) state_ = State::Done;
 }
 
@@ -153,6 +153,12 @@ size_t Session::parse(char *data, size_t len, uint64_t now, size_t *end) {
       }
       if (!analyze_message(head, &info)) {
         fail(error_for(info.error));
+        break;
+      }
+      HttpError target_error;
+      if (!classify_target(std::string_view(head.method, head.method_len),
+                           std::string_view(head.target, head.target_len), &target_, &target_error)) {
+        fail(target_error);
         break;
       }
       head_len_ = static_cast<size_t>(r);

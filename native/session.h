@@ -12,6 +12,7 @@
 #include "http_errors.h"
 #include "message.h"
 #include "parser.h"
+#include "request_target.h"
 
 namespace uvhttp {
 
@@ -25,6 +26,7 @@ struct SessionLimits {
 struct ParsedRequest {
   const RequestHead *head;
   const MessageInfo *info;
+  const RequestTarget *target; // its form and where the part to route sits
   const char *head_start; // head_start[0, head_len) is the whole head; every pointer in head is inside
   size_t head_len;
   const char *body; // decoded (chunked) or as sent
@@ -109,6 +111,7 @@ private:
   size_t decoded_ = 0;
   uint64_t chunked_wire_ = 0; // raw bytes of the chunked body seen so far
   ChunkedDecoder decoder_{};
+  RequestTarget target_{};
   uint64_t started_ = 0;
 };
 

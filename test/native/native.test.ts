@@ -98,5 +98,5 @@ describe('native core (C++ unit tests)', () => {
     buildAndRun('response_test', 'response', [], ['native/response.cc', 'native/date_cache.cc']), timeoutMs);
   it('output_queue_test', () => buildAndRun('output_queue_test', 'output_queue', [], ['native/output_queue.cc']), timeoutMs);
   it('session_test', () =>
-    buildAndRun('session_test', 'session', [], ['native/message.cc', 'native/session.cc', 'native/http_errors.cc']), timeoutMs);
+    buildAndRun('session_test', 'session', [], ['native/message.cc', 'native/session.cc', 'native/http_errors.cc', 'native/request_target.cc']), timeoutMs);
 });
