@@ -108,21 +108,19 @@ void Connection::drop_input() {
     if (!would_block(err) && !interrupted(err)) close();
     return;
   }
-  if (n == 0) {
-    if (phase_ == Phase::Lingering) return close();
-    peer_ended_ = true; // answer what was asked, then close
-    update_watch();
-    return after_output();
-  }
+  if (n == 0) return phase_ == Phase::Lingering ? close() : on_peer_end();
   ctx_->stats.bytes_read += static_cast<uint64_t>(n);
   last_activity_ = now();
   session_.feed(ctx_->read_buffer.get(), static_cast<size_t>(n), last_activity_); // counted as dropped
 }
 
 void Connection::on_peer_end() {
-  // A half-close: the client sends nothing more. Answer the complete requests it sent, then close.
+  // The client sends nothing more. As with Node (allowHalfOpen off) and nginx, that ends what
+  // handlers still work on: JS hears those requests were aborted. Responses already made are sent,
+  // then the connection closes.
   peer_ended_ = true;
   session_.finish();
+  abandon_owed();
   enter_finishing();
   update_watch();
   after_output();

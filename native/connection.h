@@ -67,6 +67,7 @@ private:
   void read_requests();
   // Reads and drops input (Finishing, Lingering); notices the peer's FIN.
   void drop_input();
+  // The client sent FIN.
   void on_peer_end();
   // Sends ready output now; waits for writability when the socket is full.
   void write_output();
@@ -90,7 +91,7 @@ private:
   ConnectionId id_;
   socket_t fd_;
   Phase phase_ = Phase::Open;
-  bool peer_ended_ = false;    // the client sent FIN: it sends nothing more, and may still read
+  bool peer_ended_ = false;    // the client sent FIN: nothing is read any more; close once sent
   bool write_blocked_ = false; // the socket was full at the last write: writability resumes it
   bool dirty_ = false;         // listed in ctx_->dirty for this iteration's flush
   Poller poller_;

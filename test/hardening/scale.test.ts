@@ -220,7 +220,7 @@ describe('clients resetting mid-response', () => {
     expect(after.connectionsTotal - before.connectionsTotal).toBe(1 + 40 + 1);
     expect(after.parseErrors - before.parseErrors).toBe(0);
     expect(after.requests - before.requests).toBeGreaterThanOrEqual(2 * otherOk + 30 + 10 + 1);
-    // Far less than 30 whole 4 MiB responses went out: the resets cut them short.
-    expect(after.bytesWritten - before.bytesWritten).toBeLessThan(30 * HUGE.length);
+    // (No bound on bytesWritten: loopback socket buffers hold several MiB, so a reset client may
+    // have been sent a whole 4 MiB response before the reset arrived.)
   });
 });
