@@ -13,10 +13,10 @@
 #include <string_view>
 #include <vector>
 
-#include "http_errors.h"
-#include "message.h"
-#include "parser.h"
-#include "request_target.h"
+#include "http/http_errors.h"
+#include "http/message.h"
+#include "http/parser.h"
+#include "http/request_target.h"
 
 using uvhttp::ChunkedDecoder;
 using uvhttp::HeaderField;

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "server.h"
+#include "core/server.h"
 
 namespace uvhttp {
 

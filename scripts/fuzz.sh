@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes the native request parser, message analysis, request-target forms and chunked decoder
-# (fuzz/parser_fuzz.cc) with libFuzzer under ASan+UBSan for a fixed time.
+# (fuzz/parser_fuzz.cc), then the HTTP/1 session fed whole against fed in pieces
+# (fuzz/session_fuzz.cc), with libFuzzer under ASan+UBSan, each for a fixed time.
 #
-#   scripts/fuzz.sh [seconds]     default 60
+#   scripts/fuzz.sh [seconds]     per target; default 60
 #
 # The seed corpus is copied to a temp dir, so new inputs never land in the repository; a crash input
 # is kept in fuzz-out/ (git-ignored) and the script exits non-zero.
@@ -33,20 +34,31 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/corpus" fuzz-out
 cp fuzz/corpus/* "$work/corpus/"
 
-echo "building fuzz/parser_fuzz.cc" >&2
-clang++ -std=c++17 -O1 -g -Wall -Wextra -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-  -Inative native/parser.cc native/message.cc native/request_target.cc native/http_errors.cc fuzz/parser_fuzz.cc -o "$work/parser_fuzz"
+http_sources=(native/http/parser.cc native/http/message.cc native/http/request_target.cc native/http/http_errors.cc)
+# Each target: its name, then the sources beyond http_sources.
+targets=("parser_fuzz:" "session_fuzz:native/http/session.cc")
 
-echo "fuzzing for ${secs}s" >&2
-status=0
-"$work/parser_fuzz" "$work/corpus" -dict=fuzz/http.dict -max_total_time="$secs" -print_final_stats=1 \
-  -artifact_prefix="$root/fuzz-out/" >"$work/log" 2>&1 || status=$?
+for entry in "${targets[@]}"; do
+  name="${entry%%:*}"
+  extra="${entry#*:}"
+  echo "building fuzz/$name.cc" >&2
+  # shellcheck disable=SC2086
+  clang++ -std=c++17 -O1 -g -Wall -Wextra -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+    -Inative -Itest/native "${http_sources[@]}" $extra "fuzz/$name.cc" -o "$work/$name"
 
-executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -n 1)"
-if [ "$status" -ne 0 ]; then
-  tail -n 60 "$work/log" >&2
-  echo "fuzzing FAILED (exit $status); crash input in fuzz-out/" >&2
-  exit "$status"
-fi
-grep -E '^#[0-9]+[[:space:]].*cov:' "$work/log" | tail -n 1 >&2 || true
-echo "executions: ${executions:-unknown} in ${secs}s"
+  echo "fuzzing $name for ${secs}s" >&2
+  mkdir -p "$work/corpus-$name"
+  cp "$work/corpus/"* "$work/corpus-$name/"
+  status=0
+  "$work/$name" "$work/corpus-$name" -dict=fuzz/http.dict -max_total_time="$secs" -print_final_stats=1 \
+    -artifact_prefix="$root/fuzz-out/$name-" >"$work/$name.log" 2>&1 || status=$?
+
+  executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name.log" | tail -n 1)"
+  if [ "$status" -ne 0 ]; then
+    tail -n 60 "$work/$name.log" >&2
+    echo "fuzzing $name FAILED (exit $status); crash input in fuzz-out/" >&2
+    exit "$status"
+  fi
+  grep -E '^#[0-9]+[[:space:]].*cov:' "$work/$name.log" | tail -n 1 >&2 || true
+  echo "$name: ${executions:-unknown} executions in ${secs}s"
+done

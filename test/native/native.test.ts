@@ -40,7 +40,7 @@ afterAll(() => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
-const compileFlags = () => ['-std=c++17', '-O1', '-g', '-Wall', '-Wextra', ...sanitizerFlags, '-Inative'];
+const compileFlags = () => ['-std=c++17', '-O1', '-g', '-Wall', '-Wextra', ...sanitizerFlags, '-Inative', '-Itest/native'];
 
 // Compiles one source file once per set of defines: parser_test.cc is slow to build and is shared
 // by both scan-path variants.
@@ -56,13 +56,14 @@ function object(source: string, defines: string[] = []): string {
   return out;
 }
 
-function buildAndRun(program: string, label: string, parserDefines: string[] = [], sources = ['native/message.cc']): void {
+// program is a test's path under test/native (it mirrors native/: http/parser_test tests http/parser.cc).
+function buildAndRun(program: string, label: string, parserDefines: string[] = [], sources = ['native/http/message.cc']): void {
   const inputs = [
-    object('native/parser.cc', parserDefines),
+    object('native/http/parser.cc', parserDefines),
     ...sources.map((source) => object(source)),
     object(`test/native/${program}.cc`),
   ];
-  const binary = join(workDir, `${program}-${objects.size}`);
+  const binary = join(workDir, `${program.replace(/\W+/g, '_')}-${objects.size}`);
   const link = run([...sanitizerFlags, ...inputs, '-o', binary]);
   if (link.status !== 0) throw new Error(`linking ${program} failed:\n${link.stderr}`);
 
@@ -82,21 +83,23 @@ function buildAndRun(program: string, label: string, parserDefines: string[] = [
   expect(Number(summary![1]), output).toBeGreaterThan(0);
 }
 
-describe('native parser (C++ unit tests)', () => {
-  it('parser_test with runtime SSE4.2 dispatch', () => buildAndRun('parser_test', 'parser'), timeoutMs);
-  it('parser_test with the scalar scan forced', () => buildAndRun('parser_test', 'parser', ['-DUVHTTP_NO_SSE42']),
+describe('native/http (C++ unit tests)', () => {
+  it('parser_test with runtime SSE4.2 dispatch', () => buildAndRun('http/parser_test', 'parser'), timeoutMs);
+  it('parser_test with the scalar scan forced', () => buildAndRun('http/parser_test', 'parser', ['-DUVHTTP_NO_SSE42']),
     timeoutMs);
-  it('message_test', () => buildAndRun('message_test', 'message'), timeoutMs);
+  it('message_test', () => buildAndRun('http/message_test', 'message'), timeoutMs);
   it('request_target_test', () =>
-    buildAndRun('request_target_test', 'request_target', [], ['native/request_target.cc', 'native/http_errors.cc']),
+    buildAndRun('http/request_target_test', 'request_target', [], ['native/http/request_target.cc', 'native/http/http_errors.cc']),
     timeoutMs);
+  it('response_test', () =>
+    buildAndRun('http/response_test', 'response', [], ['native/http/response.cc', 'native/http/date_cache.cc']), timeoutMs);
+  it('session_test (every input split at every byte)', () =>
+    buildAndRun('http/session_test', 'session', [], [
+      'native/http/message.cc', 'native/http/session.cc', 'native/http/http_errors.cc', 'native/http/request_target.cc',
+    ]), timeoutMs);
 });
 
-describe('native core (C++ unit tests)', () => {
-  it('router_test', () => buildAndRun('router_test', 'router', [], ['native/router.cc']), timeoutMs);
-  it('response_test', () =>
-    buildAndRun('response_test', 'response', [], ['native/response.cc', 'native/date_cache.cc']), timeoutMs);
-  it('output_queue_test', () => buildAndRun('output_queue_test', 'output_queue', [], ['native/output_queue.cc']), timeoutMs);
-  it('session_test', () =>
-    buildAndRun('session_test', 'session', [], ['native/message.cc', 'native/session.cc', 'native/http_errors.cc', 'native/request_target.cc']), timeoutMs);
+describe('native/core (C++ unit tests)', () => {
+  it('router_test', () => buildAndRun('core/router_test', 'router', [], ['native/core/router.cc']), timeoutMs);
+  it('output_queue_test', () => buildAndRun('core/output_queue_test', 'output_queue', [], ['native/core/output_queue.cc']), timeoutMs);
 });

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "session.h"
+#include "http/session.h"
 
 namespace session_harness {
 

@@ -3,7 +3,7 @@
 // workflow that parses and covers every platform.
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { check, fixtures, root, run } from './support.js';
 
@@ -13,9 +13,9 @@ const sources = gyp.targets[0].sources;
 
 describe('one source list', () => {
   it('binding.gyp lists every addon source under native/, and only files that exist', () => {
-    const onDisk = readdirSync(join(root, 'native'))
+    const onDisk = (readdirSync(join(root, 'native'), { recursive: true }) as string[])
       .filter((f) => f.endsWith('.cc'))
-      .map((f) => `native/${f}`)
+      .map((f) => `native/${f.split(sep).join('/')}`)
       .sort();
     expect([...sources].sort()).toEqual(onDisk);
   });

@@ -1,0 +1,388 @@
+#include "core/connection.h"
+
+#include <cstring>
+#include <string>
+
+#include "http/http_errors.h"
+#include "http/response.h"
+#include "core/router.h"
+
+namespace uvhttp {
+
+namespace {
+
+// Lingering: how long the peer may stay silent, and how long it may keep sending, before we close.
+constexpr uint64_t kLingerIdleMs = 2000;
+constexpr uint64_t kLingerTotalMs = 5000;
+// Requests of one connection waiting for JS before it stops taking more: a client that pipelines
+// without reading cannot make the server buffer without bound.
+constexpr size_t kMaxPendingResponses = 128;
+constexpr size_t kMaxClientErrorsPerIteration = 256;
+
+std::string error_head(const ErrorResponse &r, const std::string *allow) {
+  std::string head;
+  head.reserve(128);
+  head.append(r.status_line);
+  head.append("Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+  head.append(std::to_string(r.body.size()));
+  head.append("\r\n");
+  if (allow) {
+    head.append("Allow: ");
+    head.append(*allow);
+    head.append("\r\n");
+  }
+  return head;
+}
+
+} // namespace
+
+Connection::Connection(ServerContext *ctx, ConnectionOwner *owner, ConnectionId id, socket_t fd)
+    : ctx_(ctx), owner_(owner), id_(id), fd_(fd), session_(&ctx->options.limits, this) {}
+
+Connection::~Connection() = default;
+
+bool Connection::start() {
+  if (!nodelay_inherited()) set_nodelay(fd_);
+  if (poller_.start(ctx_->loop, fd_, this) != 0) return false;
+  last_activity_ = now();
+  update_watch();
+  return true;
+}
+
+// Events from the socket ----------------------------------------------------------------------
+
+void Connection::on_readable() {
+  switch (phase_) {
+  case Phase::Open: return read_requests();
+  case Phase::Finishing:
+  case Phase::Lingering: return drop_input();
+  case Phase::Closed: return;
+  }
+}
+
+void Connection::on_writable() { write_output(); }
+
+void Connection::on_poll_failure() { close(); }
+
+void Connection::on_poller_closed() {
+  close_socket(fd_);
+  owner_->connection_closed(this); // deletes this
+}
+
+void Connection::read_requests() {
+  // Reads land in the server's shared buffer; only a request spanning reads has a buffer of its own.
+  char *buf;
+  size_t cap;
+  const bool in_place = session_.read_space(&buf, &cap);
+  if (in_place && cap == 0) return close(); // out of memory for this request: end it, not the server
+  if (!in_place) {
+    buf = ctx_->read_buffer.get();
+    cap = ServerContext::kReadBufferSize;
+  }
+  long n;
+  do {
+    n = sock_recv(fd_, buf, cap);
+  } while (n < 0 && interrupted(last_socket_error()));
+  if (n < 0) {
+    if (!would_block(last_socket_error())) close();
+    return;
+  }
+  if (n == 0) return on_peer_end();
+
+  ctx_->stats.bytes_read += static_cast<uint64_t>(n);
+  last_activity_ = now();
+  if (in_place) {
+    session_.fed_in_place(static_cast<size_t>(n), last_activity_);
+  } else {
+    session_.feed(buf, static_cast<size_t>(n), last_activity_);
+  }
+  if (phase_ == Phase::Closed) return;
+  if (queue_.has_ready_bytes()) mark_dirty();
+  update_watch();
+}
+
+void Connection::drop_input() {
+  const long n = sock_recv(fd_, ctx_->read_buffer.get(), ServerContext::kReadBufferSize);
+  if (n < 0) {
+    const int err = last_socket_error();
+    if (!would_block(err) && !interrupted(err)) close();
+    return;
+  }
+  if (n == 0) return phase_ == Phase::Lingering ? close() : on_peer_end();
+  ctx_->stats.bytes_read += static_cast<uint64_t>(n);
+  last_activity_ = now();
+  session_.feed(ctx_->read_buffer.get(), static_cast<size_t>(n), last_activity_); // counted as dropped
+}
+
+void Connection::on_peer_end() {
+  // The client sends nothing more. As with Node (allowHalfOpen off) and nginx, that ends what
+  // handlers still work on: JS hears those requests were aborted. Responses already made are sent,
+  // then the connection closes.
+  peer_ended_ = true;
+  session_.finish();
+  abandon_owed();
+  enter_finishing();
+  update_watch();
+  after_output();
+}
+
+// Requests -------------------------------------------------------------------------------------
+
+bool Connection::can_take_request() {
+  if (backlogged()) return false;
+  if (ctx_->batch.full()) {
+    mark_dirty(); // the flush after the batch has run resumes this connection
+    return false;
+  }
+  return true;
+}
+
+bool Connection::backlogged() const {
+  return queue_.owed() >= kMaxPendingResponses || queue_.unsent() >= ctx_->options.max_output;
+}
+
+bool Connection::on_request(const ParsedRequest &r) {
+  ServerContext &s = *ctx_;
+  const RequestHead &head = *r.head;
+  ++s.stats.requests;
+  const uint32_t seq = next_seq_++;
+  const bool keep = r.info->keep_alive && !s.closing;
+  const ConnectionHeader conn = !keep                    ? ConnectionHeader::Close
+                                : head.minor_version == 0 ? ConnectionHeader::KeepAlive
+                                                          : ConnectionHeader::None;
+  if (!keep) enter_finishing(); // the session stops after this request: we return false
+  const std::string_view method(head.method, head.method_len);
+  const Method kind = method_from(method);
+  const bool is_head = kind == Method::Head;
+  const RequestTarget &t = *r.target;
+  if (t.form == TargetForm::Asterisk) {
+    // OPTIONS * asks about the server as a whole: the methods that have routes.
+    const std::string allow = s.router.methods();
+    queue_.add_ready(seq, [&](std::string &out) {
+      std::string head_fields = "HTTP/1.1 204 No Content\r\nAllow: " + allow + "\r\n";
+      render(out, head_fields, {}, true, conn, s.date);
+    });
+    mark_dirty();
+    return keep;
+  }
+  // Absolute-form is routed by its path; an empty path means "/" (RFC 9110 4.2.3).
+  const std::string_view url(head.target + t.origin_offset, t.origin_len);
+  const std::string_view path = t.path_len == 0 ? std::string_view("/") : url.substr(0, t.path_len);
+
+  RouteMatch m;
+  s.router.match(kind, method, path, &m);
+  if (m.result == RouteMatch::Result::Found && m.target.kind == RouteTarget::Kind::Static) {
+    const StaticResponse &sr = s.statics[m.target.index];
+    queue_.add_ready(seq, [&](std::string &out) { render(out, sr.head, sr.body, is_head, conn, s.date); });
+    mark_dirty();
+    return keep;
+  }
+  if (m.result == RouteMatch::Result::Found) {
+    const uint32_t flags = (is_head ? batch::kFlagHead : 0) | (head.minor_version == 0 ? batch::kFlagHttp10 : 0);
+    if (s.batch.add(id_.slot, id_.serial, seq, m.target.index, flags, head, r.head_start, r.head_len, url,
+                    t.path_len, r.body, r.body_len, m)) {
+      ++s.stats.js_dispatches;
+      queue_.reserve(seq, is_head, conn, session_.started());
+      return keep;
+    }
+    // The batch buffers could not grow.
+    deliver_error(seq, HttpError::OutOfMemory, nullptr, is_head, conn);
+    return keep;
+  }
+  if (m.result == RouteMatch::Result::NotFound) {
+    deliver_error(seq, HttpError::NotFound, nullptr, is_head, conn);
+  } else {
+    deliver_error(seq, HttpError::MethodNotAllowed, m.allow, is_head, conn);
+  }
+  return keep;
+}
+
+void Connection::on_continue() {
+  // An interim response may only go out when no response is owed before it.
+  if (queue_.owes_js()) return;
+  queue_.add_ready(next_seq_, [](std::string &out) { out.append("HTTP/1.1 100 Continue\r\n\r\n"); });
+  mark_dirty();
+}
+
+void Connection::on_error(HttpError e) {
+  if (e != HttpError::OutOfMemory) ++ctx_->stats.parse_errors;
+  reject(e);
+}
+
+void Connection::reject(HttpError e) {
+  enter_finishing();
+  deliver_error(next_seq_++, e, nullptr, false, ConnectionHeader::Close);
+  // Out of memory and a slow handler are the server's failures, not the client's.
+  if (e == HttpError::OutOfMemory || e == HttpError::ResponseTimeout) return;
+  const ErrorResponse &r = error_response(e);
+  if (ctx_->client_errors.size() < kMaxClientErrorsPerIteration) ctx_->client_errors.emplace_back(r.status, r.body);
+}
+
+void Connection::deliver_error(uint32_t seq, HttpError error, const std::string *allow, bool omit_body,
+                               ConnectionHeader conn) {
+  const ErrorResponse &e = error_response(error);
+  queue_.add_ready(seq, [&](std::string &out) { render(out, error_head(e, allow), e.body, omit_body, conn, ctx_->date); });
+  mark_dirty();
+}
+
+bool Connection::respond(uint32_t seq, std::string_view head, std::string_view body) {
+  if (phase_ == Phase::Closed) return false;
+  const bool owed = queue_.fulfil(seq, [&](std::string &out, const OutputQueue::Slot &s) {
+    render(out, head, body, s.omit_body, s.conn, ctx_->date);
+  });
+  if (owed) mark_dirty(); // the flush resumes parsing if this drained a backlog: never inside a batch
+  return owed;
+}
+
+// Output ---------------------------------------------------------------------------------------
+
+void Connection::mark_dirty() {
+  if (dirty_) return;
+  dirty_ = true;
+  ctx_->dirty.push_back(id_);
+}
+
+void Connection::flush() {
+  dirty_ = false;
+  if (phase_ == Phase::Open && session_.paused() && !backlogged() && !ctx_->in_batch) {
+    session_.resume(now());
+    if (phase_ == Phase::Closed) return;
+    update_watch();
+  }
+  if (phase_ == Phase::Closed || write_blocked_) return; // writability sends the rest
+  if (queue_.has_ready_bytes()) return write_output();
+  after_output();
+}
+
+void Connection::write_output() {
+  size_t sent = 0;
+  const OutputQueue::WriteResult r = queue_.write(fd_, &sent);
+  if (sent > 0) {
+    ctx_->stats.bytes_written += sent;
+    last_write_progress_ = last_activity_ = now();
+  }
+  if (r == OutputQueue::WriteResult::Failed) return close();
+  if (r == OutputQueue::WriteResult::Blocked) {
+    if (!write_blocked_) {
+      write_blocked_ = true;
+      last_write_progress_ = now();
+      update_watch();
+    }
+    return;
+  }
+  if (write_blocked_) write_blocked_ = false;
+  // Drained: input kept while backlogged can be parsed now (the next flush does it).
+  if (phase_ == Phase::Open && session_.paused()) mark_dirty();
+  update_watch();
+  after_output();
+}
+
+void Connection::enter_finishing() {
+  if (phase_ == Phase::Open) phase_ = Phase::Finishing;
+}
+
+void Connection::after_output() {
+  if (phase_ != Phase::Finishing || write_blocked_ || !queue_.idle()) return;
+  if (peer_ended_) return close();
+  if (!session_.discarded_input()) {
+    // A clean final request (Connection: close, HTTP/1.0): close at once, as nginx does, unless a
+    // last look finds input after all -- closing with unread input sends RST.
+    const long n = sock_recv(fd_, ctx_->read_buffer.get(), ServerContext::kReadBufferSize);
+    if (n <= 0) return close(); // nothing waiting (EAGAIN), the peer's FIN, or an error
+    ctx_->stats.bytes_read += static_cast<uint64_t>(n);
+  }
+  // Send FIN, then read and drop until the peer closes: closing with unread input would send RST,
+  // which can destroy the response before the client has read it.
+  phase_ = Phase::Lingering;
+  shutdown_send(fd_);
+  linger_started_ = last_activity_ = now();
+  update_watch();
+}
+
+void Connection::update_watch() {
+  bool read = false;
+  switch (phase_) {
+  case Phase::Open: read = !session_.paused() && !backlogged(); break;
+  case Phase::Finishing: read = !peer_ended_; break; // dropped, but a FIN is noticed
+  case Phase::Lingering: read = true; break;
+  case Phase::Closed: return;
+  }
+  poller_.watch(read, write_blocked_);
+}
+
+// Ending ---------------------------------------------------------------------------------------
+
+void Connection::check_timeouts(uint64_t t) {
+  const ServerOptions &opt = ctx_->options;
+  // A limit of 0 is disabled.
+  auto expired = [t](uint64_t since, uint64_t limit) { return limit != 0 && t - since > limit; };
+  switch (phase_) {
+  case Phase::Closed: return;
+  case Phase::Lingering:
+    // The peer had its chance to read the final response.
+    if (t - last_activity_ > kLingerIdleMs || t - linger_started_ > kLingerTotalMs) close();
+    return;
+  case Phase::Open:
+  case Phase::Finishing: break;
+  }
+  if (write_blocked_) {
+    // A reader that takes nothing for this long is gone or hostile.
+    if (expired(last_write_progress_, opt.write_timeout_ms)) {
+      ++ctx_->stats.timeouts;
+      close();
+    }
+    return;
+  }
+  if (queue_.owes_js()) {
+    // A handler is working: only requestTimeout, when the user set it, limits it.
+    if (expired(queue_.oldest_owed().started, opt.response_timeout_ms)) {
+      ++ctx_->stats.timeouts;
+      abandon_owed();
+      session_.finish();
+      reject(HttpError::ResponseTimeout);
+      flush();
+    }
+    return;
+  }
+  if (phase_ != Phase::Open) return;
+  if (!session_.has_input()) {
+    if (expired(last_activity_, opt.keep_alive_timeout_ms)) close();
+    return;
+  }
+  // headersTimeout bounds the head, requestTimeout the whole request: both count from its first byte.
+  if (expired(session_.started(), opt.request_timeout_ms) ||
+      (session_.receiving_head() && expired(session_.started(), opt.headers_timeout_ms))) {
+    ++ctx_->stats.timeouts;
+    session_.finish();
+    reject(HttpError::RequestTimeout);
+    flush();
+  }
+}
+
+void Connection::finish_gracefully() {
+  if (phase_ != Phase::Open) return; // already ending
+  session_.finish();
+  queue_.close_owed();
+  enter_finishing();
+  if (queue_.idle()) return close();
+  update_watch();
+  mark_dirty();
+}
+
+void Connection::abandon_owed() {
+  if (queue_.drop_owed() == 0) return;
+  try {
+    ctx_->aborted.push_back(id_);
+  } catch (...) {
+    // Out of memory: JS will not hear of it, and its late answers are dropped anyway.
+  }
+}
+
+void Connection::close() {
+  if (phase_ == Phase::Closed) return;
+  phase_ = Phase::Closed;
+  abandon_owed();
+  poller_.close();
+}
+
+} // namespace uvhttp

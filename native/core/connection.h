@@ -1,0 +1,106 @@
+// One accepted connection: ties its socket's readiness (Poller) to its HTTP/1 request stream (Session)
+// and to what it owes the client (OutputQueue), routes each request, and owns the connection's
+// lifecycle and timeouts.
+//
+// Lifecycle, one phase at a time:
+//   Open       reading and answering requests
+//   Finishing  no more requests (the last one said close, a request failed, the peer half-closed, or
+//              the server is closing): what is owed is answered and sent
+//   Lingering  the last byte went out and FIN was sent; input is read and dropped until the peer
+//              closes, so that closing with unread input cannot reset the response away
+//   Closed     the socket is being closed
+// No timeout ends a connection while a handler still owes it a response, unless the user set
+// requestTimeout; lingering starts only after the final byte went out and has a total cap.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "core/output_queue.h"
+#include "io/poller.h"
+#include "core/server_context.h"
+#include "http/session.h"
+#include "io/socket_io.h"
+
+namespace uvhttp {
+
+class Connection final : private PollerEvents, private SessionEvents {
+public:
+  Connection(ServerContext *ctx, ConnectionOwner *owner, ConnectionId id, socket_t fd);
+  ~Connection() override;
+  Connection(const Connection &) = delete;
+  Connection &operator=(const Connection &) = delete;
+
+  const ConnectionId &id() const { return id_; }
+
+  // Starts watching the accepted socket; false when the loop refused it (the caller closes the socket).
+  bool start();
+  // A JS handler's response for request seq: head is the status line and header fields, each
+  // CRLF-ended. False when the connection does not owe that response (answered already).
+  bool respond(uint32_t seq, std::string_view head, std::string_view body);
+  // Sends what the output holds; called once per loop iteration for dirty connections.
+  void flush();
+  // The server is closing: end now when idle, else after the responses owed.
+  void finish_gracefully();
+  // Ends the connection now, whatever it owes.
+  void close();
+  bool closed() const { return phase_ == Phase::Closed; }
+  // Called once a second: acts on the timeout that has passed, if any.
+  void check_timeouts(uint64_t now);
+  // Memory held for input and output buffers.
+  size_t buffered_capacity() const { return session_.capacity() + queue_.capacity(); }
+
+private:
+  enum class Phase : uint8_t { Open, Finishing, Lingering, Closed };
+
+  // PollerEvents
+  void on_readable() override;
+  void on_writable() override;
+  void on_poll_failure() override;
+  void on_poller_closed() override;
+  // SessionEvents
+  bool can_take_request() override;
+  bool on_request(const ParsedRequest &r) override;
+  void on_continue() override;
+  void on_error(HttpError e) override;
+
+  void read_requests();
+  // Reads and drops input (Finishing, Lingering); notices the peer's FIN.
+  void drop_input();
+  // The client sent FIN.
+  void on_peer_end();
+  // Sends ready output now; waits for writability when the socket is full.
+  void write_output();
+  // Moves the lifecycle on once the output is idle: linger or close.
+  void after_output();
+  void enter_finishing();
+  void update_watch();
+  void mark_dirty();
+  // Too much unsent output, or too many requests waiting for JS: stop taking requests for now.
+  bool backlogged() const;
+  // Answers with a canned error and takes no more requests.
+  void reject(HttpError e);
+  void deliver_error(uint32_t seq, HttpError error, const std::string *allow, bool omit_body,
+                     ConnectionHeader conn);
+  // Forgets what JS owes (the connection is ending) and tells JS, once per loop iteration.
+  void abandon_owed();
+  uint64_t now() const { return uv_now(ctx_->loop); }
+
+  ServerContext *ctx_;
+  ConnectionOwner *owner_;
+  ConnectionId id_;
+  socket_t fd_;
+  Phase phase_ = Phase::Open;
+  bool peer_ended_ = false;    // the client sent FIN: nothing is read any more; close once sent
+  bool write_blocked_ = false; // the socket was full at the last write: writability resumes it
+  bool dirty_ = false;         // listed in ctx_->dirty for this iteration's flush
+  Poller poller_;
+  Session session_;
+  OutputQueue queue_;
+  uint32_t next_seq_ = 0;
+  uint64_t last_activity_ = 0;      // loop time of the last byte read or written
+  uint64_t last_write_progress_ = 0;
+  uint64_t linger_started_ = 0;
+};
+
+} // namespace uvhttp

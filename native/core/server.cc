@@ -1,0 +1,316 @@
+#include "core/server.h"
+
+#include <ctime>
+#include <exception>
+#include <new>
+
+#include "core/connection.h"
+
+namespace uvhttp {
+
+namespace {
+
+constexpr int kBacklog = 4096;
+// Accepts per readiness event, so one busy listener cannot starve the connections' reads.
+constexpr int kAcceptsPerEvent = 128;
+
+uint64_t wall_ms() {
+  uv_timeval64_t tv;
+  uv_gettimeofday(&tv);
+  return static_cast<uint64_t>(tv.tv_sec) * 1000 + static_cast<uint64_t>(tv.tv_usec) / 1000;
+}
+
+} // namespace
+
+Server::Server(uv_loop_t *loop, const ServerOptions &options, JsBridge *bridge, BatchStorage *storage)
+    : ctx_(loop, options, storage), bridge_(bridge) {}
+
+Server::~Server() = default;
+
+std::string Server::add_static(std::string_view method, std::string_view path, StaticResponse response) {
+  RouteTarget t{RouteTarget::Kind::Static, static_cast<uint32_t>(ctx_.statics.size())};
+  std::string err = ctx_.router.add(method, path, t);
+  if (err.empty()) ctx_.statics.push_back(std::move(response));
+  return err;
+}
+
+std::string Server::add_dynamic(std::string_view method, std::string_view path, uint32_t handler) {
+  return ctx_.router.add(method, path, RouteTarget{RouteTarget::Kind::Dynamic, handler});
+}
+
+int Server::listen(const char *host, int port, std::string *bound_address, int *bound_port) {
+  if (listening_ || ctx_.closing) return UV_EINVAL;
+  sockaddr_storage addr{};
+  if (uv_ip4_addr(host, port, reinterpret_cast<sockaddr_in *>(&addr)) != 0 &&
+      uv_ip6_addr(host, port, reinterpret_cast<sockaddr_in6 *>(&addr)) != 0)
+    return UV_EINVAL;
+
+  int r = open_listener(reinterpret_cast<sockaddr *>(&addr), kBacklog, &listen_fd_);
+  if (r) return r;
+  r = uv_poll_init_socket(ctx_.loop, &listener_, listen_fd_);
+  if (r) {
+    close_socket(listen_fd_);
+    listen_fd_ = kInvalidSocket;
+    return r;
+  }
+  listener_.data = this;
+  ++handles_open_;
+  uv_poll_start(&listener_, UV_READABLE, on_accept);
+
+  sockaddr_storage bound{};
+  socklen_t len = sizeof(bound);
+  getsockname(listen_fd_, reinterpret_cast<sockaddr *>(&bound), &len);
+  char name[INET6_ADDRSTRLEN] = {0};
+  if (bound.ss_family == AF_INET6) {
+    auto *a = reinterpret_cast<sockaddr_in6 *>(&bound);
+    uv_ip6_name(a, name, sizeof(name));
+    *bound_port = ntohs(a->sin6_port);
+  } else {
+    auto *a = reinterpret_cast<sockaddr_in *>(&bound);
+    uv_ip4_name(a, name, sizeof(name));
+    *bound_port = ntohs(a->sin_port);
+  }
+  *bound_address = name;
+
+  // Both helpers are unref'd: only the listener and connections keep the process alive.
+  uv_check_init(ctx_.loop, &check_);
+  check_.data = this;
+  uv_check_start(&check_, on_check);
+  uv_unref(reinterpret_cast<uv_handle_t *>(&check_));
+  uv_timer_init(ctx_.loop, &tick_);
+  tick_.data = this;
+  uv_unref(reinterpret_cast<uv_handle_t *>(&tick_));
+  handles_open_ += 2;
+  helpers_started_ = true;
+  ctx_.date.update(std::time(nullptr));
+  schedule_tick();
+  listening_ = true;
+  return 0;
+}
+
+// Accepting ------------------------------------------------------------------------------------
+
+void Server::on_accept(uv_poll_t *listener, int status, int) {
+  auto *s = static_cast<Server *>(listener->data);
+  if (status < 0 || s->ctx_.closing) return;
+  try {
+    s->accept_connections();
+  } catch (const std::exception &) {
+    // Out of memory for a new connection: it was refused; the listener stays up.
+  }
+}
+
+void Server::accept_connections() {
+  for (int i = 0; i < kAcceptsPerEvent; ++i) {
+    socket_t fd = accept_socket(listen_fd_);
+    if (fd == kInvalidSocket) {
+      const int err = last_socket_error();
+      if (would_block(err)) return;
+      if (classify_accept_error(err) == AcceptFailure::Retry) continue; // that connection failed
+      // Out of descriptors or memory: the listener stays readable, so stop watching it until the
+      // next tick instead of spinning.
+      accept_paused_ = true;
+      uv_poll_stop(&listener_);
+      return;
+    }
+    accept_connection(fd);
+  }
+}
+
+void Server::accept_connection(socket_t fd) {
+  ServerStats &st = ctx_.stats;
+  if (ctx_.options.max_connections && st.connections >= ctx_.options.max_connections) {
+    ++st.connections_rejected;
+    close_socket(fd);
+    return;
+  }
+  ConnectionId id;
+  if (!table_.claim(&id)) {
+    close_socket(fd);
+    return;
+  }
+  auto *c = new (std::nothrow) Connection(&ctx_, this, id, fd);
+  if (!c || !c->start()) {
+    close_socket(fd);
+    delete c;
+    table_.release(id);
+    return;
+  }
+  table_.attach(id, c);
+  ++st.connections;
+  ++st.connections_total;
+}
+
+void Server::connection_closed(Connection *c) {
+  table_.release(c->id());
+  delete c;
+  --ctx_.stats.connections;
+  maybe_finish_close();
+}
+
+// Once per loop iteration ----------------------------------------------------------------------
+
+void Server::run_pending_batch() {
+  if (ctx_.batch.count() == 0) return;
+  const uint32_t n = ctx_.batch.count();
+  ctx_.in_batch = true;
+  bridge_->run_batch(n);
+  ctx_.in_batch = false;
+  ctx_.batch.clear();
+}
+
+// Runs once per loop iteration, after the poll phase has delivered this iteration's reads.
+void Server::on_check(uv_check_t *check) {
+  auto *s = static_cast<Server *>(check->data);
+  try {
+    s->iteration();
+  } catch (const std::exception &) {
+    // Out of memory in the middle of a flush: the connections that could not be served were closed
+    // where it happened; the next iteration starts clean.
+    s->ctx_.dirty.clear();
+  }
+}
+
+void Server::iteration() {
+  run_pending_batch();
+  flush_all();
+  // Output that drained while flushing lets a backlogged connection parse the requests it kept; any
+  // that go to JS must not wait for the next loop iteration, which may be far off.
+  for (int rounds = 0; rounds < 8 && ctx_.batch.count() > 0; ++rounds) {
+    run_pending_batch();
+    flush_all();
+  }
+  report_aborted();
+  if (!ctx_.client_errors.empty()) {
+    auto errors = std::move(ctx_.client_errors);
+    ctx_.client_errors.clear();
+    for (const auto &e : errors) bridge_->client_error(e.first, e.second);
+  }
+}
+
+void Server::report_aborted() {
+  if (ctx_.aborted.empty()) return;
+  std::vector<uint32_t> words;
+  words.reserve(ctx_.aborted.size() * 3);
+  for (const ConnectionId &id : ctx_.aborted) {
+    words.push_back(id.slot);
+    words.push_back(static_cast<uint32_t>(id.serial));
+    words.push_back(static_cast<uint32_t>(id.serial >> 32));
+  }
+  ctx_.aborted.clear();
+  bridge_->connections_aborted(words.data(), words.size() / 3);
+}
+
+void Server::flush_all() {
+  if (ctx_.in_batch) return; // the batch's end flushes
+  // Index loop: a flush may add connections (resumed parsing) and close them, never remove entries.
+  for (size_t i = 0; i < ctx_.dirty.size(); ++i) {
+    if (Connection *c = table_.find(ctx_.dirty[i])) c->flush();
+  }
+  ctx_.dirty.clear();
+}
+
+void Server::take_responses(const ResponseOutput &out) {
+  int32_t *records = out.records;
+  const auto n = static_cast<size_t>(static_cast<uint32_t>(records[0]));
+  const size_t count = n < out.max_records ? n : out.max_records;
+  const int32_t *r = records + 1;
+  for (size_t i = 0; i < count; ++i, r += kResponseWords) {
+    const auto word = [r](size_t k) { return static_cast<uint64_t>(static_cast<uint32_t>(r[k])); };
+    const uint64_t serial = word(1) | (word(2) << 32);
+    const uint64_t start = word(4), head_len = word(5), body_len = word(6);
+    if (start + head_len + body_len > out.data_len) continue; // a record JS could not have written
+    Connection *c = table_.find(static_cast<uint32_t>(r[0]), serial);
+    const char *head = reinterpret_cast<const char *>(out.data) + start;
+    if (!c || !c->respond(static_cast<uint32_t>(r[3]), std::string_view(head, head_len),
+                          std::string_view(head + head_len, body_len)))
+      ++ctx_.stats.responses_dropped; // its connection has gone, or it was answered already
+  }
+  records[0] = 0;
+}
+
+// Time -----------------------------------------------------------------------------------------
+
+void Server::schedule_tick() {
+  // Fire just after each wall-clock second so Date changes when the second does.
+  uv_timer_start(&tick_, on_tick, 1000 - wall_ms() % 1000 + 1, 0);
+}
+
+void Server::on_tick(uv_timer_t *timer) {
+  auto *s = static_cast<Server *>(timer->data);
+  s->ctx_.date.update(std::time(nullptr));
+  if (s->accept_paused_ && s->listening_) {
+    s->accept_paused_ = false;
+    uv_poll_start(&s->listener_, UV_READABLE, on_accept);
+  }
+  try {
+    s->sweep_timeouts();
+    s->flush_all();
+  } catch (const std::exception &) {
+    s->ctx_.dirty.clear();
+  }
+  if (!s->helpers_closing_) s->schedule_tick();
+}
+
+void Server::sweep_timeouts() {
+  const uint64_t now = uv_now(ctx_.loop);
+  if (close_deadline_ != 0 && now >= close_deadline_) {
+    close_deadline_ = 0;
+    table_.for_each([this](Connection *c) {
+      if (c->closed()) return;
+      ++ctx_.stats.connections_forced;
+      c->close();
+    });
+    return;
+  }
+  table_.for_each([now](Connection *c) { c->check_timeouts(now); });
+}
+
+size_t Server::buffered_bytes() const {
+  size_t total = 0;
+  table_.for_each([&total](Connection *c) { total += c->buffered_capacity(); });
+  return total;
+}
+
+// Closing --------------------------------------------------------------------------------------
+
+void Server::close(uint64_t timeout_ms) {
+  if (ctx_.closing) return;
+  ctx_.closing = true;
+  if (listening_) {
+    listening_ = false;
+    uv_close(reinterpret_cast<uv_handle_t *>(&listener_), on_listener_closed);
+  }
+  if (timeout_ms > 0) close_deadline_ = uv_now(ctx_.loop) + timeout_ms;
+  table_.for_each([](Connection *c) { c->finish_gracefully(); });
+  flush_all();
+  maybe_finish_close();
+}
+
+void Server::maybe_finish_close() {
+  if (!ctx_.closing || ctx_.stats.connections > 0) return;
+  if (helpers_started_ && !helpers_closing_) {
+    helpers_closing_ = true;
+    uv_close(reinterpret_cast<uv_handle_t *>(&check_), on_handle_closed);
+    uv_close(reinterpret_cast<uv_handle_t *>(&tick_), on_handle_closed);
+  }
+  if (handles_open_ == 0 && !closed_reported_) {
+    closed_reported_ = true;
+    bridge_->closed();
+  }
+}
+
+void Server::on_listener_closed(uv_handle_t *h) {
+  auto *s = static_cast<Server *>(h->data);
+  close_socket(s->listen_fd_);
+  s->listen_fd_ = kInvalidSocket;
+  on_handle_closed(h);
+}
+
+void Server::on_handle_closed(uv_handle_t *h) {
+  auto *s = static_cast<Server *>(h->data);
+  --s->handles_open_;
+  s->maybe_finish_close();
+}
+
+} // namespace uvhttp

@@ -1,0 +1,109 @@
+// The listener and the once-per-iteration work of a server: accepting connections, entering JS with
+// the request batch, flushing corked output, telling JS which connections went away, the date and
+// timeouts tick, and closing (gracefully, with an optional deadline).
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/batch.h"
+#include "core/connection_table.h"
+#include "core/server_context.h"
+#include "io/listener.h"
+#include "io/socket_io.h"
+
+namespace uvhttp {
+
+// What the core needs from JavaScript, implemented by the binding; the core sees no JS types.
+class JsBridge {
+public:
+  virtual ~JsBridge() = default;
+  // Enters JS once to run the handlers of the batch's requests; JS writes their responses to the
+  // output buffers, which the bridge hands back through Server::take_responses before returning.
+  virtual void run_batch(uint32_t count) = 0;
+  // Connections that closed while JS owed them responses: 3 words each (slot, serial low, serial high).
+  virtual void connections_aborted(const uint32_t *words, size_t count) = 0;
+  // The server has closed its listener and every connection.
+  virtual void closed() = 0;
+  // A request was rejected (malformed, over a limit, timed out); called from the loop, never while
+  // native code is in the middle of parsing.
+  virtual void client_error(int status, std::string_view reason) = 0;
+};
+
+// Where JS writes its responses (lib/output.ts): bytes, and records of kResponseWords words after a
+// count in records[0].
+struct ResponseOutput {
+  const uint8_t *data = nullptr;
+  size_t data_len = 0;
+  int32_t *records = nullptr;
+  size_t max_records = 0;
+};
+
+class Server final : private ConnectionOwner {
+public:
+  Server(uv_loop_t *loop, const ServerOptions &options, JsBridge *bridge, BatchStorage *storage);
+  ~Server() override;
+  Server(const Server &) = delete;
+  Server &operator=(const Server &) = delete;
+
+  // Registration (before or after listen).
+  std::string add_static(std::string_view method, std::string_view path, StaticResponse response);
+  std::string add_dynamic(std::string_view method, std::string_view path, uint32_t handler);
+
+  // Returns 0 or a libuv error code.
+  int listen(const char *host, int port, std::string *bound_address, int *bound_port);
+  // Stops accepting, ends idle connections, lets the others finish what they owe; after timeout_ms
+  // (0: no deadline) whatever is left is closed and counted.
+  void close(uint64_t timeout_ms);
+  bool has_handles() const { return handles_open_ > 0; }
+
+  // Response records: slot, serial low, serial high, seq, head offset, head length, body length; the
+  // body follows the head in data. Records that point outside data are ignored.
+  static constexpr size_t kResponseWords = 7;
+  void take_responses(const ResponseOutput &out);
+  // Sends all corked output now (used when JS answers outside a batch).
+  void flush_all();
+
+  // Counters; buffered_bytes walks the connections, so it is computed only when asked.
+  const ServerStats &stats() const { return ctx_.stats; }
+  size_t buffered_bytes() const;
+
+private:
+  void connection_closed(Connection *c) override;
+
+  static void on_accept(uv_poll_t *listener, int status, int events);
+  static void on_listener_closed(uv_handle_t *h);
+  void accept_connections();
+  void accept_connection(socket_t fd);
+  static void on_check(uv_check_t *check);
+  static void on_tick(uv_timer_t *timer);
+  static void on_handle_closed(uv_handle_t *h);
+
+  void iteration();
+  void run_pending_batch();
+  void report_aborted();
+  void sweep_timeouts();
+  void maybe_finish_close();
+  void schedule_tick();
+
+  ServerContext ctx_;
+  JsBridge *bridge_;
+  ConnectionTable table_;
+
+  socket_t listen_fd_ = kInvalidSocket;
+  uv_poll_t listener_;
+  bool accept_paused_ = false; // out of descriptors: retried at the next tick
+  uv_check_t check_;
+  uv_timer_t tick_;
+  int handles_open_ = 0;
+  bool listening_ = false;
+  bool helpers_started_ = false;
+  bool helpers_closing_ = false;
+  bool closed_reported_ = false;
+  uint64_t close_deadline_ = 0; // loop time; 0: none
+};
+
+} // namespace uvhttp

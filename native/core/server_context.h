@@ -1,0 +1,92 @@
+// What the connections of one server share, as plain data: options, counters, routes, the request
+// batch, the date, the shared read buffer and the lists the server works through once per loop
+// iteration. A connection sees this and the ConnectionOwner interface, never the Server itself.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/batch.h"
+#include "http/date_cache.h"
+#include "http/response.h"
+#include "core/router.h"
+#include "http/session.h"
+
+namespace uvhttp {
+
+class Connection;
+
+struct ServerOptions {
+  SessionLimits limits;
+  uint32_t max_connections = 0; // 0: no limit beyond the fd limit
+  uint64_t headers_timeout_ms = 60000;
+  uint64_t request_timeout_ms = 300000;
+  // From a request's first byte to its response; 0: a handler may take as long as it likes. Set only
+  // when the user set requestTimeout, so by default no timeout fires while a handler works.
+  uint64_t response_timeout_ms = 0;
+  uint64_t keep_alive_timeout_ms = 5000;
+  uint64_t write_timeout_ms = 30000; // a write that makes no progress for this long ends the connection
+  size_t max_output = 1024 * 1024;   // per connection: stop reading past this much unsent output
+};
+
+struct ServerStats {
+  uint64_t connections = 0;
+  uint64_t connections_total = 0;
+  uint64_t connections_rejected = 0;
+  uint64_t connections_forced = 0; // closed by close()'s deadline with work left
+  uint64_t requests = 0;
+  uint64_t js_dispatches = 0;
+  uint64_t responses_dropped = 0; // answers from JS for a connection that had gone
+  uint64_t bytes_read = 0;
+  uint64_t bytes_written = 0;
+  uint64_t parse_errors = 0;
+  uint64_t timeouts = 0;
+};
+
+// A connection for as long as it lives: its slot in the server's table and a serial number that no
+// other connection of the server ever has (64 bits: it cannot wrap), so an answer for a connection
+// that has gone never finds the connection that took its slot.
+struct ConnectionId {
+  uint32_t slot;
+  uint64_t serial;
+};
+
+class ConnectionOwner {
+public:
+  virtual ~ConnectionOwner() = default;
+  // The connection's socket is closed; the owner deletes it.
+  virtual void connection_closed(Connection *c) = 0;
+};
+
+struct ServerContext {
+  ServerContext(uv_loop_t *l, const ServerOptions &o, BatchStorage *storage)
+      : loop(l), options(o), batch(storage), read_buffer(new char[kReadBufferSize]) {}
+
+  uv_loop_t *loop;
+  ServerOptions options;
+  ServerStats stats;
+  DateCache date;
+  Router router;
+  std::vector<StaticResponse> statics;
+  RequestBatch batch;
+  bool in_batch = false; // JS is running the batch: its buffers must not change
+  bool closing = false;  // no new requests: connections finish what they owe and end
+
+  // Connections with output to send, flushed once at the end of the loop iteration.
+  std::vector<ConnectionId> dirty;
+  // Connections that closed while JS still owed them responses; JS hears of them once per iteration.
+  std::vector<ConnectionId> aborted;
+  // Rejected requests, reported to JS from the loop rather than from the middle of parsing.
+  std::vector<std::pair<int, std::string_view>> client_errors;
+
+  // Reads land here first; a connection keeps only an incomplete tail (see Session).
+  static constexpr size_t kReadBufferSize = 128 * 1024;
+  std::unique_ptr<char[]> read_buffer;
+};
+
+} // namespace uvhttp

@@ -1,0 +1,126 @@
+// Unit tests for native/output_queue.cc: request order kept whatever order responses come in, the
+// vectored write over a real socket pair, and buffers released once sent.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "check.h"
+#include "core/output_queue.h"
+
+using uvhttp::ConnectionHeader;
+using uvhttp::OutputQueue;
+
+namespace {
+
+// Everything the peer end of the pair can read now.
+std::string drain(int fd) {
+  std::string got;
+  char buf[65536];
+  for (;;) {
+    const long n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+auto text(const char *s) {
+  return [s](std::string &out) { out.append(s); };
+}
+
+auto owed_text(const char *s) {
+  return [s](std::string &out, const OutputQueue::Slot &) { out.append(s); };
+}
+
+void ordering(int a, int b) {
+  OutputQueue q;
+  size_t sent = 0;
+  q.add_ready(0, text("zero;"));                         // nothing owed before it: ready at once
+  q.reserve(1, false, ConnectionHeader::None, 100);       // JS owes 1
+  q.add_ready(2, text("two;"));                           // waits behind 1
+  q.reserve(3, true, ConnectionHeader::Close, 200);       // JS owes 3
+  check::that(q.owes_js() && q.owed() == 3, "three slots: 1, 2 (ready) and 3");
+  check::that(q.oldest_owed().seq == 1 && q.oldest_owed().started == 100, "the oldest owed is 1");
+  check::that(q.unsent() == 9, "zero; and two; are unsent");
+  check::that(!q.fulfil(2, owed_text("x")), "a ready slot is not owed");
+  check::that(!q.fulfil(4, owed_text("x")) && !q.fulfil(0, owed_text("x")), "unknown sequence numbers are not owed");
+
+  check::that(q.fulfil(3, [](std::string &out, const OutputQueue::Slot &s) {
+    out.append(s.omit_body && s.conn == ConnectionHeader::Close ? "three(head,close);" : "three(?);");
+  }), "3 answered early keeps its flags");
+  check::that(q.write(a, &sent) == OutputQueue::WriteResult::Drained && drain(b) == "zero;", "only zero; may go yet");
+  check::that(q.fulfil(1, owed_text("one;")), "1 answered");
+  check::that(!q.owes_js(), "nothing owed any more");
+  check::that(q.write(a, &sent) == OutputQueue::WriteResult::Drained && sent == std::string("one;two;three(head,close);").size(), "the rest in one write");
+  check::that(drain(b) == "one;two;three(head,close);", "in request order");
+  check::that(q.idle(), "idle at the end");
+
+  // Sequence numbers wrap around 2^32 without losing order.
+  OutputQueue w;
+  w.reserve(0xffffffffu, false, ConnectionHeader::None, 0);
+  w.reserve(0, false, ConnectionHeader::None, 0);
+  check::that(w.fulfil(0, owed_text("b")) && w.owes_js() && w.oldest_owed().seq == 0xffffffffu, "wrap: 0 waits");
+  check::that(w.fulfil(0xffffffffu, owed_text("a")) && !w.owes_js(), "wrap: then both are ready");
+  w.write(a, &sent);
+  check::that(drain(b) == "ab", "wrap: in order");
+
+  // close_owed: an owed response learns to say close; drop_owed forgets and counts them.
+  OutputQueue c;
+  c.reserve(0, false, ConnectionHeader::None, 0);
+  c.close_owed();
+  c.fulfil(0, [](std::string &out, const OutputQueue::Slot &s) { out.append(s.conn == ConnectionHeader::Close ? "close" : "?"); });
+  c.write(a, &sent);
+  check::that(drain(b) == "close", "close_owed");
+  c.reserve(1, false, ConnectionHeader::None, 0);
+  c.add_ready(2, text("late"));
+  c.reserve(3, false, ConnectionHeader::None, 0);
+  check::that(c.drop_owed() == 2 && c.idle() && c.unsent() == 0, "drop_owed counts what JS owed and empties");
+}
+
+void backpressure_and_release(int a, int b) {
+  OutputQueue q;
+  size_t sent = 0;
+  const std::string big(4 * 1024 * 1024, 'x');
+  q.add_ready(0, [&](std::string &out) { out.append(big); });
+  check::that(q.capacity() >= big.size(), "holds the large response");
+  // The socket buffer is far smaller than 4 MiB: the write stops, keeping only unsent bytes.
+  check::that(q.write(a, &sent) == OutputQueue::WriteResult::Blocked, "a full socket blocks");
+  check::that(sent > 0 && sent < big.size() && q.unsent() == big.size() - sent, "unsent counts what is left");
+  size_t total = sent;
+  std::string got = drain(b);
+  while (q.has_ready_bytes()) {
+    q.write(a, &sent);
+    total += sent;
+    got += drain(b);
+  }
+  got += drain(b);
+  check::that(total == big.size() && got == big, "every byte arrives once");
+  check::that(q.idle() && q.capacity() <= OutputQueue::kKeepCapacity, "the large buffer is released once sent");
+
+  // Many small responses: the buffer is reused, not released.
+  for (uint32_t i = 1; i < 100; ++i) q.add_ready(i, text("small;"));
+  q.write(a, &sent);
+  drain(b);
+  check::that(q.idle() && q.capacity() > 0 && q.capacity() <= OutputQueue::kKeepCapacity, "a small buffer is kept");
+
+  // A peer that has gone: the write fails instead of raising SIGPIPE.
+  close(b);
+  q.add_ready(200, text("to nobody"));
+  OutputQueue::WriteResult r = q.write(a, &sent);
+  check::that(r == OutputQueue::WriteResult::Failed, "writing to a closed peer fails");
+}
+
+} // namespace
+
+int main() {
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair) != 0) return 2;
+  ordering(pair[0], pair[1]);
+  close(pair[0]);
+  close(pair[1]);
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair) != 0) return 2;
+  backpressure_and_release(pair[0], pair[1]);
+  close(pair[0]);
+  return check::summary("output_queue");
+}
