@@ -115,6 +115,31 @@ export const SERVERS = [
   },
 ];
 
+/**
+ * UVHTTP_BASELINE=<another uvhttp checkout, built> adds uvhttp-static-baseline and
+ * uvhttp-dynamic-baseline: the same two servers on that build, measured in the same run, so a change
+ * to the core is compared with what it replaces under the same conditions.
+ */
+const baseline = process.env.UVHTTP_BASELINE;
+if (baseline) {
+  const entry = pathToFileURL(`${baseline.replace(/\/$/, '')}/dist/index.js`).href;
+  for (const kind of ['static', 'dynamic']) {
+    const own = SERVERS.find((x) => x.name === `uvhttp-${kind}`);
+    if (!own) continue;
+    SERVERS.splice(SERVERS.indexOf(own) + 1, 0, {
+      ...own,
+      name: `uvhttp-${kind}-baseline`,
+      describe: `${own.describe}, baseline build in ${baseline}`,
+      requires: () => (existsSync(new URL(entry)) ? null : `no built uvhttp in ${baseline}`),
+      command: ({ port }) => ({
+        cmd: process.execPath,
+        args: [here(`./uvhttp-${kind}.mjs`), String(port)],
+        env: { ...process.env, UVHTTP_BENCH_ENTRY: entry },
+      }),
+    });
+  }
+}
+
 /** @param {string} name */
 export function findServer(name) {
   const s = SERVERS.find((x) => x.name === name);

@@ -1,5 +1,6 @@
 // uvhttp with a native static route: the response is built once and sent without entering JS.
-import { createServer } from '../../dist/index.js';
+// UVHTTP_BENCH_ENTRY: another build's dist/index.js (see UVHTTP_BASELINE in index.mjs).
+const { createServer } = await import(process.env.UVHTTP_BENCH_ENTRY ?? '../../dist/index.js');
 import { BODY, CONTENT_TYPE, portFromArgs, ready } from './body.mjs';
 
 const port = portFromArgs();
