@@ -1,6 +1,7 @@
 #include "core/connection.h"
 
 #include <cstring>
+#include <exception>
 #include <string>
 
 #include "http/http_errors.h"
@@ -227,9 +228,15 @@ void Connection::deliver_error(uint32_t seq, HttpError error, const std::string 
 
 bool Connection::respond(uint32_t seq, std::string_view head, std::string_view body) {
   if (phase_ == Phase::Closed) return false;
-  const bool owed = queue_.fulfil(seq, [&](std::string &out, const OutputQueue::Slot &s) {
-    render(out, head, body, s.omit_body, s.conn, ctx_->date);
-  });
+  bool owed;
+  try {
+    owed = queue_.fulfil(seq, [&](std::string &out, const OutputQueue::Slot &s) {
+      render(out, head, body, s.omit_body, s.conn, ctx_->date);
+    });
+  } catch (const std::exception &) {
+    close(); // no memory for this response: its client gets a closed connection, the rest go on
+    return true;
+  }
   if (owed) mark_dirty(); // the flush resumes parsing if this drained a backlog: never inside a batch
   return owed;
 }
@@ -245,7 +252,11 @@ void Connection::mark_dirty() {
 void Connection::flush() {
   dirty_ = false;
   if (phase_ == Phase::Open && session_.paused() && !backlogged() && !ctx_->in_batch) {
-    session_.resume(now());
+    try {
+      session_.resume(now());
+    } catch (const std::exception &) {
+      return close(); // out of memory while answering the kept requests
+    }
     if (phase_ == Phase::Closed) return;
     update_watch();
   }
@@ -313,6 +324,14 @@ void Connection::update_watch() {
 // Ending ---------------------------------------------------------------------------------------
 
 void Connection::check_timeouts(uint64_t t) {
+  try {
+    expire(t);
+  } catch (const std::exception &) {
+    close(); // no memory for the error response
+  }
+}
+
+void Connection::expire(uint64_t t) {
   const ServerOptions &opt = ctx_->options;
   // A limit of 0 is disabled.
   auto expired = [t](uint64_t since, uint64_t limit) { return limit != 0 && t - since > limit; };

@@ -64,6 +64,7 @@ private:
   void on_continue() override;
   void on_error(HttpError e) override;
 
+  void expire(uint64_t now);
   void read_requests();
   // Reads and drops input (Finishing, Lingering); notices the peer's FIN.
   void drop_input();

@@ -129,6 +129,16 @@ void Server::accept_connection(socket_t fd) {
     close_socket(fd);
     return;
   }
+  // Each connection is listed at most once: with room for all, marking one dirty never allocates.
+  if (ctx_.dirty.capacity() < table_.size()) {
+    try {
+      ctx_.dirty.reserve(2 * table_.size());
+    } catch (const std::exception &) {
+      close_socket(fd);
+      table_.release(id);
+      return;
+    }
+  }
   auto *c = new (std::nothrow) Connection(&ctx_, this, id, fd);
   if (!c || !c->start()) {
     close_socket(fd);
@@ -165,9 +175,8 @@ void Server::on_check(uv_check_t *check) {
   try {
     s->iteration();
   } catch (const std::exception &) {
-    // Out of memory in the middle of a flush: the connections that could not be served were closed
-    // where it happened; the next iteration starts clean.
-    s->ctx_.dirty.clear();
+    // Out of memory entering JS or reporting to it (connections handle their own): the next
+    // iteration tries again.
   }
 }
 
@@ -243,12 +252,8 @@ void Server::on_tick(uv_timer_t *timer) {
     s->accept_paused_ = false;
     uv_poll_start(&s->listener_, UV_READABLE, on_accept);
   }
-  try {
-    s->sweep_timeouts();
-    s->flush_all();
-  } catch (const std::exception &) {
-    s->ctx_.dirty.clear();
-  }
+  s->sweep_timeouts(); // connections catch their own failures: nothing here throws
+  s->flush_all();
   if (!s->helpers_closing_) s->schedule_tick();
 }
 
