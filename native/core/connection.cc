@@ -281,10 +281,13 @@ void Connection::write_output() {
     }
     return;
   }
-  if (write_blocked_) write_blocked_ = false;
+  const bool was_blocked = write_blocked_;
+  write_blocked_ = false;
   // Drained: input kept while backlogged can be parsed now (the next flush does it).
   if (phase_ == Phase::Open && session_.paused()) mark_dirty();
-  update_watch();
+  // Only a change can make the watch differ: writability no longer wanted, or reading stopped by a
+  // backlog that this write cleared.
+  if (was_blocked || !poller_.reading()) update_watch();
   after_output();
 }
 

@@ -48,14 +48,21 @@ size_t OutputQueue::drop_owed() {
 OutputQueue::WriteResult OutputQueue::write(socket_t fd, size_t *sent) {
   *sent = 0;
   while (ready_bytes_ > 0) {
-    IoSlice slices[kMaxIoSlices];
-    int count = 0;
-    for (size_t i = 0; i < segments_.size() && count < kMaxIoSlices; ++i) {
-      const std::string &seg = segments_[i];
-      const size_t skip = i == 0 ? front_sent_ : 0;
-      if (seg.size() > skip) slices[count++] = IoSlice{seg.data() + skip, seg.size() - skip};
+    long n;
+    if (segments_.size() == 1) {
+      // The common case: this iteration's responses in one segment.
+      const std::string &seg = segments_.front();
+      n = sock_send(fd, seg.data() + front_sent_, seg.size() - front_sent_);
+    } else {
+      IoSlice slices[kMaxIoSlices];
+      int count = 0;
+      for (size_t i = 0; i < segments_.size() && count < kMaxIoSlices; ++i) {
+        const std::string &seg = segments_[i];
+        const size_t skip = i == 0 ? front_sent_ : 0;
+        if (seg.size() > skip) slices[count++] = IoSlice{seg.data() + skip, seg.size() - skip};
+      }
+      n = sock_sendv(fd, slices, count);
     }
-    long n = sock_sendv(fd, slices, count);
     if (n < 0) {
       const int err = last_socket_error();
       if (interrupted(err)) continue;

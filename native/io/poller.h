@@ -30,6 +30,7 @@ public:
   int start(uv_loop_t *loop, socket_t fd, PollerEvents *events);
   // Watches exactly these events; no system call when they did not change.
   void watch(bool readable, bool writable);
+  bool reading() const { return (watching_ & UV_READABLE) != 0; }
   void close();
 
 private:
