@@ -12,13 +12,18 @@ const BINARY = Buffer.from('Content-Type: application/octet-stream\r\n');
 const JSON_TYPE = 'Content-Type: application/json; charset=utf-8\r\n';
 const OK = statusBytes(200);
 
+/** What only a response that outlives its batch needs; kept apart so the common one stays small. */
+interface Lifetime {
+  inFlight?: InFlight;
+  closed: boolean;
+  controller?: AbortController;
+}
+
 export class Response {
   private code = 200;
   private fields = '';
   private typed = false;
-  private _closed = false;
-  private controller?: AbortController;
-  private tracker?: InFlight;
+  private life?: Lifetime;
   /** True once end() ran: further calls throw. */
   finished = false;
 
@@ -37,14 +42,15 @@ export class Response {
    * nothing, and `signal` has aborted.
    */
   get closed(): boolean {
-    return this._closed;
+    return this.life?.closed === true;
   }
 
   /** Aborts when the connection closes before the response is sent (e.g. the client went away). */
   get signal(): AbortSignal {
-    this.controller ??= new AbortController();
-    if (this._closed && !this.controller.signal.aborted) this.controller.abort(closedReason());
-    return this.controller.signal;
+    const life = (this.life ??= { closed: false });
+    life.controller ??= new AbortController();
+    if (life.closed && !life.controller.signal.aborted) life.controller.abort(closedReason());
+    return life.controller.signal;
   }
 
   /** @internal The connection's serial number. */
@@ -54,17 +60,20 @@ export class Response {
 
   /** @internal Watches for the connection closing while the handler still works. */
   track(inFlight: InFlight): void {
-    if (this.finished || this._closed) return;
-    this.tracker = inFlight;
+    if (this.finished) return;
+    const life = (this.life ??= { closed: false });
+    if (life.closed) return;
+    life.inFlight = inFlight;
     inFlight.add(this);
   }
 
   /** @internal The connection closed with this response unsent. */
   abort(): void {
-    if (this._closed || this.finished) return;
-    this._closed = true;
-    this.tracker = undefined;
-    this.controller?.abort(closedReason());
+    const life = (this.life ??= { closed: false });
+    if (life.closed || this.finished) return;
+    life.closed = true;
+    life.inFlight = undefined;
+    life.controller?.abort(closedReason());
   }
 
   status(code: number): this {
@@ -92,11 +101,14 @@ export class Response {
       throw errors.invalidArgument('body', 'a string, Buffer or Uint8Array');
     }
     this.finished = true;
-    if (this.tracker !== undefined) {
-      this.tracker.delete(this);
-      this.tracker = undefined;
+    const life = this.life;
+    if (life !== undefined) {
+      if (life.inFlight !== undefined) {
+        life.inFlight.delete(this);
+        life.inFlight = undefined;
+      }
+      if (life.closed) return; // nobody to send it to
     }
-    if (this._closed) return; // nobody to send it to
     const status = this.code === 200 ? OK : statusBytes(this.code);
     if (bodyless(this.code)) {
       this.out.writeHeadOnly(this, status, this.fields);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "http/parser.h"
 
@@ -28,11 +29,16 @@ struct MessageInfo {
   bool keep_alive;         // after this response, may the connection carry another request?
   bool expect_continue;    // Expect: 100-continue
   MessageError error;
+  const char *host;        // the Host value (valid), or nullptr without one
+  size_t host_len;
+  bool host_known;         // it was known_host: no grammar check was needed
 };
 
 // Reads the framing-related fields of head. Returns false (and sets out->error) when the request must
 // be rejected; the connection is then closed after the error response (keep_alive is false then).
 // Field names match case-insensitively; repeated and comma-combined fields are read as one list.
-bool analyze_message(const RequestHead &head, MessageInfo *out);
+// known_host, when given, is a Host value already found valid on this connection: a request that
+// carries the same bytes skips the grammar check (clients send one Host on every request).
+bool analyze_message(const RequestHead &head, MessageInfo *out, std::string_view known_host = {});
 
 } // namespace uvhttp

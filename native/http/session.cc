@@ -96,6 +96,13 @@ void Session::finish() {
   kept_cap_ = 0;
 }
 
+void Session::remember_host(const MessageInfo &info) {
+  if (info.host == nullptr || info.host_len > sizeof(known_host_)) return;
+  if (info.host_known) return;
+  std::memcpy(known_host_, info.host, info.host_len);
+  known_host_len_ = static_cast<uint8_t>(info.host_len);
+}
+
 void Session::fail(HttpError e) {
   state_ = State::Done;
   discarded_ = true; // the rest of a bad request may still be on its way
@@ -151,10 +158,11 @@ size_t Session::parse(char *data, size_t len, uint64_t now, size_t *end) {
         fail(HttpError::UriTooLong);
         break;
       }
-      if (!analyze_message(head, &info)) {
+      if (!analyze_message(head, &info, std::string_view(known_host_, known_host_len_))) {
         fail(error_for(info.error));
         break;
       }
+      remember_host(info);
       HttpError target_error;
       if (!classify_target(std::string_view(head.method, head.method_len),
                            std::string_view(head.target, head.target_len), &target_, &target_error)) {

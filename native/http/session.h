@@ -91,6 +91,7 @@ private:
   void keep(char *data, size_t from, size_t len, bool owned);
   bool reserve(size_t need);
   void fail(HttpError e);
+  void remember_host(const MessageInfo &info);
   void request(const RequestHead &head, const MessageInfo &info, const char *p, const char *body,
                size_t body_len);
 
@@ -113,6 +114,9 @@ private:
   ChunkedDecoder decoder_{};
   RequestTarget target_{};
   uint64_t started_ = 0;
+  // The last Host value found valid: the same bytes on the next request need no grammar check.
+  char known_host_[48];
+  uint8_t known_host_len_ = 0;
 };
 
 } // namespace uvhttp

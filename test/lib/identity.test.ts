@@ -216,7 +216,7 @@ describe('connection identity', () => {
     expect(bRes.serial - aRes.serial, 'connections from A to B').toBe(REUSES + 1);
     expect(s.app.stats().responsesDropped).toBe(0);
 
-    aRes._closed = false; // as if JS had not heard that A closed
+    aRes.life.closed = false; // as if JS had not heard that A closed
     expect(attempt(() => aRes.end('SECRET-A'))).toEqual({ threw: undefined });
     await vi.waitFor(() => expect(s.app.stats().responsesDropped).toBe(1), { timeout: 3000, interval: 10 });
     await sleep(200);

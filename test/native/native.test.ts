@@ -101,5 +101,6 @@ describe('native/http (C++ unit tests)', () => {
 
 describe('native/core (C++ unit tests)', () => {
   it('router_test', () => buildAndRun('core/router_test', 'router', [], ['native/core/router.cc']), timeoutMs);
+  it('batch_test', () => buildAndRun('core/batch_test', 'batch', [], ['native/core/batch.cc']), timeoutMs);
   it('output_queue_test', () => buildAndRun('core/output_queue_test', 'output_queue', [], ['native/core/output_queue.cc']), timeoutMs);
 });
