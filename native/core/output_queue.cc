@@ -8,7 +8,7 @@ OutputQueue::Slot *OutputQueue::find(uint32_t seq) {
   if (slots_.empty()) return nullptr;
   const uint32_t index = seq - slots_.front().seq; // sequence numbers of one connection are consecutive
   if (index >= slots_.size()) return nullptr;
-  Slot &s = slots_[index];
+  Slot &s = slots_.at(index);
   return s.ready ? nullptr : &s;
 }
 
@@ -32,14 +32,14 @@ void OutputQueue::promote() {
 }
 
 void OutputQueue::close_owed() {
-  for (Slot &s : slots_)
-    if (!s.ready) s.conn = ConnectionHeader::Close;
+  for (size_t i = 0; i < slots_.size(); ++i)
+    if (!slots_.at(i).ready) slots_.at(i).conn = ConnectionHeader::Close;
 }
 
 size_t OutputQueue::drop_owed() {
   size_t owed_by_js = 0;
-  for (const Slot &s : slots_)
-    if (!s.ready) ++owed_by_js;
+  for (size_t i = 0; i < slots_.size(); ++i)
+    if (!slots_.at(i).ready) ++owed_by_js;
   slots_.clear();
   waiting_bytes_ = 0;
   return owed_by_js;
@@ -96,7 +96,7 @@ OutputQueue::WriteResult OutputQueue::write(socket_t fd, size_t *sent) {
 size_t OutputQueue::capacity() const {
   size_t total = 0;
   for (const std::string &s : segments_) total += s.capacity();
-  for (const Slot &s : slots_) total += s.data.capacity();
+  for (size_t i = 0; i < slots_.size(); ++i) total += slots_.at(i).data.capacity();
   return total;
 }
 

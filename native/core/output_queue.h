@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "http/response.h"
 #include "io/socket_io.h"
@@ -29,6 +31,53 @@ public:
     bool omit_body;         // HEAD
     ConnectionHeader conn;  // what its Connection header says
     std::string data;
+  };
+
+  // Owed responses in request order: a ring that keeps its storage, so a connection that pipelines
+  // allocates nothing per request once warm, and an idle one that never owed JS holds nothing.
+  class Slots {
+  public:
+    bool empty() const { return count_ == 0; }
+    size_t size() const { return count_; }
+    Slot &front() { return ring_[head_]; }
+    const Slot &front() const { return ring_[head_]; }
+    Slot &at(size_t i) { return ring_[(head_ + i) & (ring_.size() - 1)]; }
+    const Slot &at(size_t i) const { return ring_[(head_ + i) & (ring_.size() - 1)]; }
+    Slot &push_back(uint64_t started, uint32_t seq, bool ready, bool omit_body, ConnectionHeader conn) {
+      if (count_ == ring_.size()) grow();
+      Slot &s = at(count_++);
+      s.started = started;
+      s.seq = seq;
+      s.ready = ready;
+      s.omit_body = omit_body;
+      s.conn = conn;
+      return s; // its data is empty: pop_front left it so
+    }
+    void pop_front() {
+      std::string &data = ring_[head_].data;
+      if (data.capacity() > kInlineCapacity) {
+        std::string().swap(data); // a response rendered early gives its buffer back
+      } else {
+        data.clear();
+      }
+      head_ = (head_ + 1) & (ring_.size() - 1);
+      --count_;
+    }
+    void clear() {
+      while (count_ > 0) pop_front();
+    }
+
+  private:
+    static inline const size_t kInlineCapacity = std::string().capacity();
+    void grow() {
+      std::vector<Slot> bigger(ring_.empty() ? 8 : ring_.size() * 2); // a power of two
+      for (size_t i = 0; i < count_; ++i) bigger[i] = std::move(at(i));
+      ring_.swap(bigger);
+      head_ = 0;
+    }
+    std::vector<Slot> ring_;
+    size_t head_ = 0;
+    size_t count_ = 0;
   };
 
   enum class WriteResult : uint8_t {
@@ -53,14 +102,14 @@ public:
       ready_bytes_ += t.size() - before;
       return;
     }
-    slots_.push_back(Slot{0, seq, true, false, ConnectionHeader::None, {}});
-    render(slots_.back().data);
-    waiting_bytes_ += slots_.back().data.size();
+    std::string &data = slots_.push_back(0, seq, true, false, ConnectionHeader::None).data;
+    render(data);
+    waiting_bytes_ += data.size();
   }
 
   // A response that comes later (from JS).
   void reserve(uint32_t seq, bool omit_body, ConnectionHeader conn, uint64_t started) {
-    slots_.push_back(Slot{started, seq, false, omit_body, conn, {}});
+    slots_.push_back(started, seq, false, omit_body, conn);
   }
 
   // Renders the owed response seq with render(std::string &, const Slot &). False when seq is not
@@ -108,7 +157,7 @@ private:
   // Moves slots whose turn has come to the ready bytes.
   void promote();
 
-  std::deque<Slot> slots_;
+  Slots slots_;
   std::deque<std::string> segments_;
   size_t front_sent_ = 0;   // bytes of segments_.front() already sent
   size_t ready_bytes_ = 0;   // unsent bytes in segments_
