@@ -24,7 +24,8 @@
 
 namespace uvhttp {
 
-class Connection final : private PollerEvents, private SessionEvents {
+// SessionEvents is the first base: its calls come once a request, so they need no this-adjusting thunk.
+class Connection final : private SessionEvents, private PollerEvents {
 public:
   Connection(ServerContext *ctx, ConnectionOwner *owner, ConnectionId id, socket_t fd);
   ~Connection() override;

@@ -12,11 +12,6 @@ OutputQueue::Slot *OutputQueue::find(uint32_t seq) {
   return s.ready ? nullptr : &s;
 }
 
-std::string &OutputQueue::tail() {
-  if (segments_.empty() || segments_.back().size() >= kSegmentTarget) segments_.emplace_back();
-  return segments_.back();
-}
-
 void OutputQueue::promote() {
   while (!slots_.empty() && slots_.front().ready) {
     Slot &s = slots_.front();

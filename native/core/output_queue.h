@@ -153,7 +153,11 @@ public:
 
 private:
   Slot *find(uint32_t seq);
-  std::string &tail();
+  // Where the next ready response is appended (inline: every response passes here).
+  std::string &tail() {
+    if (segments_.empty() || segments_.back().size() >= kSegmentTarget) segments_.emplace_back();
+    return segments_.back();
+  }
   // Moves slots whose turn has come to the ready bytes.
   void promote();
 

@@ -50,17 +50,12 @@ bool reject(HttpError *error, HttpError e) {
 
 }  // namespace
 
-bool classify_target(std::string_view method, std::string_view target, RequestTarget *out, HttpError *error) {
+bool classify_uncommon_target(std::string_view method, std::string_view target, RequestTarget *out,
+                              HttpError *error) {
   // Refused before the target is looked at: this server is not a proxy and tunnels nothing, so the
   // answer does not depend on where the tunnel would have gone.
   if (method == "CONNECT") return reject(error, HttpError::ConnectNotSupported);
-  if (!target.empty() && target[0] == '/') {
-    out->form = TargetForm::Origin;
-    out->origin_offset = 0;
-    out->origin_len = target.size();
-    out->path_len = path_length(target.data(), target.size());
-    return true;
-  }
+  // Origin-form with any other method was answered inline (request_target.h).
   if (target == "*") {
     if (method != "OPTIONS") return reject(error, HttpError::BadTargetForm);
     *out = RequestTarget{TargetForm::Asterisk, 0, 0, 0};

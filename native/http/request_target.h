@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "http/http_errors.h"
@@ -40,7 +41,22 @@ struct RequestTarget {
 // ConnectNotSupported (501) for any CONNECT request, whatever its target, or BadTargetForm (400) for
 // a target in none of the forms above, an absolute-form with a bad authority, or "*" with a method
 // other than OPTIONS. *out is left unspecified on false.
-// Origin-form, the common case, costs a length compare, a byte compare and one memchr for "?".
-bool classify_target(std::string_view method, std::string_view target, RequestTarget *out, HttpError *error);
+// Origin-form, the common case, costs a byte compare, a length compare and one memchr for "?".
+// The forms other than origin-form, and CONNECT; classify_target's out-of-line part.
+bool classify_uncommon_target(std::string_view method, std::string_view target, RequestTarget *out,
+                              HttpError *error);
+
+// Inline: origin-form with a method that is not CONNECT is nearly every request.
+inline bool classify_target(std::string_view method, std::string_view target, RequestTarget *out,
+                            HttpError *error) {
+  if (target.empty() || target[0] != '/' || (method.size() == 7 && method == "CONNECT"))
+    return classify_uncommon_target(method, target, out, error);
+  out->form = TargetForm::Origin;
+  out->origin_offset = 0;
+  out->origin_len = target.size();
+  const void *q = std::memchr(target.data(), '?', target.size());
+  out->path_len = q ? static_cast<size_t>(static_cast<const char *>(q) - target.data()) : target.size();
+  return true;
+}
 
 }  // namespace uvhttp
