@@ -1,6 +1,5 @@
 #include "core/connection.h"
 
-#include <cstring>
 #include <exception>
 #include <string>
 
@@ -158,7 +157,7 @@ bool Connection::on_request(const ParsedRequest &r) {
   const RequestTarget &t = *r.target;
   if (t.form == TargetForm::Asterisk) {
     // OPTIONS * asks about the server as a whole: the methods that have routes.
-    const std::string allow = s.router.methods();
+    const std::string &allow = s.router.methods();
     queue_.add_ready(seq, [&](std::string &out) {
       std::string head_fields = "HTTP/1.1 204 No Content\r\nAllow: " + allow + "\r\n";
       render(out, head_fields, {}, true, conn, s.date);

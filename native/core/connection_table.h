@@ -27,7 +27,6 @@ public:
     for (const Entry &e : slots_)
       if (e.connection) f(e.connection);
   }
-  uint64_t serials_issued() const { return next_serial_ - 1; }
   size_t size() const { return slots_.size(); }
 
   static constexpr uint32_t kMaxSlots = 1u << 24;
