@@ -17,7 +17,11 @@
         "native/http/response.cc",
         "native/core/output_queue.cc",
         "native/http/http_errors.cc",
-        "native/http/date_cache.cc"
+        "native/http/date_cache.cc",
+        "native/io/file_io.cc",
+        "native/handlers/mime_types.cc",
+        "native/handlers/open_file_cache.cc",
+        "native/handlers/static_files.cc"
       ],
       "include_dirs": [
         "native",

@@ -102,5 +102,11 @@ describe('native/http (C++ unit tests)', () => {
 describe('native/core (C++ unit tests)', () => {
   it('router_test', () => buildAndRun('core/router_test', 'router', [], ['native/core/router.cc']), timeoutMs);
   it('batch_test', () => buildAndRun('core/batch_test', 'batch', [], ['native/core/batch.cc']), timeoutMs);
-  it('output_queue_test', () => buildAndRun('core/output_queue_test', 'output_queue', [], ['native/core/output_queue.cc']), timeoutMs);
+  it('output_queue_test', () =>
+    buildAndRun('core/output_queue_test', 'output_queue', [], ['native/core/output_queue.cc', 'native/io/file_io.cc']), timeoutMs);
+});
+
+describe('native/io (C++ unit tests)', () => {
+  it('file_io_test (never leaves the root, with openat2 and with the fallback)', () =>
+    buildAndRun('io/file_io_test', 'file_io', [], ['native/io/file_io.cc']), timeoutMs);
 });
