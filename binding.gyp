@@ -17,7 +17,8 @@
         "native/http/response.cc",
         "native/core/output_queue.cc",
         "native/http/http_errors.cc",
-        "native/http/date_cache.cc"
+        "native/http/date_cache.cc",
+        "native/http/http_date.cc"
       ],
       "include_dirs": [
         "native",

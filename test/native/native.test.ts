@@ -97,6 +97,8 @@ describe('native/http (C++ unit tests)', () => {
     buildAndRun('http/session_test', 'session', [], [
       'native/http/message.cc', 'native/http/session.cc', 'native/http/http_errors.cc', 'native/http/request_target.cc',
     ]), timeoutMs);
+  it('http_date_test (round trips against gmtime_r)', () =>
+    buildAndRun('http/http_date_test', 'http_date', [], ['native/http/http_date.cc']), timeoutMs);
 });
 
 describe('native/core (C++ unit tests)', () => {
