@@ -18,7 +18,8 @@
         "native/core/output_queue.cc",
         "native/http/http_errors.cc",
         "native/http/date_cache.cc",
-        "native/http/http_date.cc"
+        "native/http/http_date.cc",
+        "native/http/range.cc"
       ],
       "include_dirs": [
         "native",

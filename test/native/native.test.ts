@@ -99,6 +99,8 @@ describe('native/http (C++ unit tests)', () => {
     ]), timeoutMs);
   it('http_date_test (round trips against gmtime_r)', () =>
     buildAndRun('http/http_date_test', 'http_date', [], ['native/http/http_date.cc']), timeoutMs);
+  it('range_test (every short input against a reference reading)', () =>
+    buildAndRun('http/range_test', 'range', [], ['native/http/range.cc']), timeoutMs);
 });
 
 describe('native/core (C++ unit tests)', () => {
