@@ -19,7 +19,8 @@
         "native/http/http_errors.cc",
         "native/http/date_cache.cc",
         "native/http/http_date.cc",
-        "native/http/range.cc"
+        "native/http/range.cc",
+        "native/http/conditional.cc"
       ],
       "include_dirs": [
         "native",

@@ -101,6 +101,9 @@ describe('native/http (C++ unit tests)', () => {
     buildAndRun('http/http_date_test', 'http_date', [], ['native/http/http_date.cc']), timeoutMs);
   it('range_test (every short input against a reference reading)', () =>
     buildAndRun('http/range_test', 'range', [], ['native/http/range.cc']), timeoutMs);
+  it('conditional_test', () =>
+    buildAndRun('http/conditional_test', 'conditional', [], ['native/http/conditional.cc', 'native/http/http_date.cc']),
+    timeoutMs);
 });
 
 describe('native/core (C++ unit tests)', () => {
