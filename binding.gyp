@@ -20,7 +20,8 @@
         "native/http/date_cache.cc",
         "native/http/http_date.cc",
         "native/http/range.cc",
-        "native/http/conditional.cc"
+        "native/http/conditional.cc",
+        "native/http/content_coding.cc"
       ],
       "include_dirs": [
         "native",

@@ -104,6 +104,8 @@ describe('native/http (C++ unit tests)', () => {
   it('conditional_test', () =>
     buildAndRun('http/conditional_test', 'conditional', [], ['native/http/conditional.cc', 'native/http/http_date.cc']),
     timeoutMs);
+  it('content_coding_test', () =>
+    buildAndRun('http/content_coding_test', 'content_coding', [], ['native/http/content_coding.cc']), timeoutMs);
 });
 
 describe('native/core (C++ unit tests)', () => {
