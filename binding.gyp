@@ -21,7 +21,8 @@
         "native/http/http_date.cc",
         "native/http/range.cc",
         "native/http/conditional.cc",
-        "native/http/content_coding.cc"
+        "native/http/content_coding.cc",
+        "native/handlers/file_path.cc"
       ],
       "include_dirs": [
         "native",

@@ -113,3 +113,8 @@ describe('native/core (C++ unit tests)', () => {
   it('batch_test', () => buildAndRun('core/batch_test', 'batch', [], ['native/core/batch.cc']), timeoutMs);
   it('output_queue_test', () => buildAndRun('core/output_queue_test', 'output_queue', [], ['native/core/output_queue.cc']), timeoutMs);
 });
+
+describe('native/handlers (C++ unit tests)', () => {
+  it('file_path_test (every short path against a decode-then-split reference)', () =>
+    buildAndRun('handlers/file_path_test', 'file_path', [], ['native/handlers/file_path.cc']), timeoutMs);
+});
