@@ -188,3 +188,63 @@ describe('symlinks', () => {
     expect(r.status).toBe(404);
   });
 });
+
+describe('permission denied is 403', () => {
+  let p: Tree;
+  let ps: Started;
+  beforeAll(async () => {
+    p = makeTree({
+      'locked.txt': 'LOCKED-CONTENT',
+      'locked-dir/x.txt': 'LOCKED-DIR-CONTENT',
+      'index.html': 'SPA-SHELL',
+      'open.txt': 'OPEN-CONTENT',
+    });
+    fs.chmodSync(p.file('locked.txt'), 0o000);
+    fs.chmodSync(p.file('locked-dir'), 0o000);
+    ps = await startApp((app) => {
+      app.serveDir('/spa', p.root, { spa: 'index.html', fallthrough: true });
+      app.serveDir('/spa', t.root);
+      app.serveDir('/', p.root);
+    });
+  });
+  afterAll(async () => {
+    await ps?.stop();
+    fs.chmodSync(p.file('locked-dir'), 0o755);
+    p?.cleanup();
+  });
+
+  /** Root reads anything: drop the effective uid while the server opens files (the server runs here). */
+  async function unprivileged<T>(fn: () => Promise<T>): Promise<T> {
+    const isRoot = process.geteuid!() === 0;
+    if (isRoot) process.seteuid!(65534);
+    try {
+      return await fn();
+    } finally {
+      if (isRoot) process.seteuid!(0);
+    }
+  }
+
+  it('a file the server may not read: 403, not its bytes', async () => {
+    const r = await unprivileged(() => send(ps.port, 'GET', '/locked.txt'));
+    expect(r.status).toBe(403);
+    expect(r.raw.toString()).not.toContain('LOCKED-CONTENT');
+  });
+
+  it('a file in a directory the server may not search: 403', async () => {
+    const r = await unprivileged(() => send(ps.port, 'GET', '/locked-dir/x.txt'));
+    expect(r.status).toBe(403);
+    expect(r.raw.toString()).not.toContain('LOCKED-DIR-CONTENT');
+  });
+
+  it('a readable file next to them is served (the 403s are not a broken setup)', async () => {
+    const r = await unprivileged(() => send(ps.port, 'GET', '/open.txt'));
+    expect(r.status).toBe(200);
+    expect(r.text).toBe('OPEN-CONTENT');
+  });
+
+  it('a 403 is not a miss: no spa file, no fallthrough', async () => {
+    const r = await unprivileged(() => send(ps.port, 'GET', '/spa/locked.txt', { Accept: 'text/html' }));
+    expect(r.status).toBe(403);
+    expect(r.raw.toString()).not.toMatch(/SPA-SHELL|LOCKED-CONTENT/);
+  });
+});
