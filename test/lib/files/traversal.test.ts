@@ -1,6 +1,7 @@
 // Path traversal: every encoding of "..", NUL and control bytes, backslashes, absolute-form targets and
 // symlinks. Each attempt gets its status and, whatever the status, the bytes of the secret file next to
 // the root (and of /etc/passwd) never appear in what the server sends.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -246,5 +247,32 @@ describe('permission denied is 403', () => {
     const r = await unprivileged(() => send(ps.port, 'GET', '/spa/locked.txt', { Accept: 'text/html' }));
     expect(r.status).toBe(403);
     expect(r.raw.toString()).not.toMatch(/SPA-SHELL|LOCKED-CONTENT/);
+  });
+});
+
+describe('with curl --path-as-is (a real client that can send .. unnormalised)', () => {
+  const curl = (url: string) =>
+    new Promise<{ code: string; out: string }>((resolve) => {
+      execFile('curl', ['--path-as-is', '-s', '-o', '-', '-w', '\n%{http_code}', '--max-time', '4', url], (_err, stdout) => {
+        const i = stdout.lastIndexOf('\n');
+        resolve({ code: stdout.slice(i + 1), out: stdout.slice(0, i) });
+      });
+    });
+  for (const p of ['/../secret.txt', '/static/../../secret.txt', '/%2e%2e/secret.txt', '/sub/..%2f..%2fsecret.txt']) {
+    it(`${p}: 400 and no secret`, async () => {
+      const r = await curl(`${s.base}${p}`);
+      expect(r.out).not.toContain(SECRET_MARKER);
+      expect(r.code).toBe('400');
+    });
+  }
+  it('a symlink leaving the root: 404 and no secret', async () => {
+    const r = await curl(`${s.base}/outside-link`);
+    expect(r.out).not.toContain(SECRET_MARKER);
+    expect(r.code).toBe('404');
+  });
+  it('a file is served to curl', async () => {
+    const r = await curl(`${s.base}/public.txt`);
+    expect(r.code).toBe('200');
+    expect(r.out).toBe('PUBLIC-CONTENT');
   });
 });
