@@ -46,6 +46,11 @@ export interface FileCacheOptions {
 }
 
 const CODINGS = new Set<Coding>(['br', 'gzip', 'zstd']);
+// Fields the file handler writes itself: a second copy from `headers` would contradict it.
+const FILE_FIELDS = new Set([
+  'content-type', 'content-length', 'content-range', 'content-encoding', 'etag', 'last-modified', 'cache-control',
+  'accept-ranges', 'vary', 'location', 'date', 'connection', 'transfer-encoding', 'keep-alive',
+]);
 const FILE_CACHE_KEYS = ['maxEntries', 'maxOpenFiles', 'maxBytes', 'maxFileSize', 'validMs'] as const;
 
 /** What the native handler takes for one mount. */
@@ -78,6 +83,15 @@ function relativeFile(name: string, v: unknown): string {
   return segments.join('/');
 }
 
+function validHeader(name: string, value: unknown): boolean {
+  try {
+    headerLine(name, value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function checkPrefix(prefix: unknown): string {
   if (typeof prefix !== 'string' || !prefix.startsWith('/') || /[:*?#%\s\\]/.test(prefix) || prefix.includes('//')) {
     throw errors.invalidArgument('prefix', "a URL path starting with '/' without ':', '*', '?', '#', '%' or spaces");
@@ -106,14 +120,21 @@ export function mountOptions(options: ServeDirOptions): NativeMountOptions {
   }
   let cacheControl = '';
   if (options.cacheControl !== undefined) {
-    if (typeof options.cacheControl !== 'string') throw errors.invalidOption('cacheControl', 'a string');
-    headerLine('Cache-Control', options.cacheControl); // throws on CR, LF and other controls
+    if (typeof options.cacheControl !== 'string' || !validHeader('Cache-Control', options.cacheControl)) {
+      throw errors.invalidOption('cacheControl', 'a header value without control characters');
+    }
     cacheControl = options.cacheControl;
   }
   let headers = '';
   if (options.headers !== undefined) {
     if (options.headers === null || typeof options.headers !== 'object') throw errors.invalidOption('headers', 'an object');
-    for (const [name, value] of Object.entries(options.headers)) headers += headerLine(name, value);
+    for (const [name, value] of Object.entries(options.headers)) {
+      if (FILE_FIELDS.has(name.toLowerCase())) {
+        throw errors.invalidOption(`headers["${name}"]`, 'a field the file handler does not set itself (use cacheControl for Cache-Control)');
+      }
+      if (!validHeader(name, value)) throw errors.invalidOption(`headers["${name}"]`, 'a header field name and a value without control characters');
+      headers += headerLine(name, value);
+    }
   }
   let precompressed: Coding[] = ['br', 'gzip'];
   if (options.precompressed === false) {

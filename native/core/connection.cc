@@ -205,10 +205,12 @@ bool Connection::answer_from_files(uint32_t seq, Method kind, const RequestHead 
   const bool has_query = url.size() > t.path_len;
   const FileRequest request{kind, path, has_query ? url.substr(t.path_len + 1) : std::string_view(), has_query, &head};
   FileReply reply;
-  ctx_->files->handle(request, now(), &reply);
+  StaticFiles &files = *ctx_->files;
+  files.handle(request, now(), &reply);
   switch (reply.kind) {
-  case FileReply::Kind::Pass: return false;
+  case FileReply::Kind::Pass: files.done(); return false;
   case FileReply::Kind::Error:
+    files.done();
     deliver_error(seq, reply.error, reply.error == HttpError::MethodNotAllowed ? &kGetHead : nullptr,
                   kind == Method::Head, conn);
     return true;
@@ -225,6 +227,7 @@ bool Connection::answer_from_files(uint32_t seq, Method kind, const RequestHead 
       }
     }
   });
+  files.done();
   mark_dirty();
   return true;
 }

@@ -137,7 +137,7 @@ void StaticFiles::error(HttpError e, FileReply *out) {
 }
 
 void StaticFiles::handle(const FileRequest &r, uint64_t now, FileReply *out) {
-  cache_.trim(); // the previous reply has been queued: no entry is held now
+  cache_.trim(); // in case the previous reply never reached done(): no entry is held now
   *out = FileReply{};
   parts_.clear();
   out->parts = &parts_;
@@ -199,8 +199,11 @@ StaticFiles::Outcome StaticFiles::serve_path(Mount &m, bool trailing_slash, cons
 
 void StaticFiles::redirect_to_directory(const FileRequest &r, FileReply *out) {
   static constexpr std::string_view kBody = "Moved Permanently";
-  head_.assign("HTTP/1.1 301 Moved Permanently\r\nLocation: ");
-  head_.append(r.path);
+  head_.assign("HTTP/1.1 301 Moved Permanently\r\nLocation: /");
+  // One leading '/' only: "//evil.com/" would send the browser to another host.
+  std::string_view path = r.path;
+  while (!path.empty() && path[0] == '/') path.remove_prefix(1);
+  head_.append(path);
   head_.push_back('/');
   if (r.has_query) {
     head_.push_back('?');

@@ -83,9 +83,11 @@ public:
   void load_types(std::string_view packed) { types_.load(packed); }
   bool empty() const { return mounts_.empty(); }
 
-  // Answers a request the router did not match. Everything *out points to is valid until the next
-  // call. now is the loop's clock (milliseconds). May throw std::bad_alloc.
+  // Answers a request the router did not match. Everything *out points to is valid until done() or
+  // the next call. now is the loop's clock (milliseconds). May throw std::bad_alloc.
   void handle(const FileRequest &request, uint64_t now, FileReply *out);
+  // The reply has been queued: the cache may evict again, so its limits hold between requests.
+  void done() { cache_.trim(); }
 
   const FileStats &stats() const { return stats_; }
   const OpenFileCache &cache() const { return cache_; }
