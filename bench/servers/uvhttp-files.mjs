@@ -12,6 +12,10 @@ if (!root) {
   process.exit(2);
 }
 const app = createServer();
+if (typeof app.serveDir !== 'function') {
+  console.error('uvhttp-files: this uvhttp build has no app.serveDir');
+  process.exit(1);
+}
 app.serveDir('/', root);
 const { port: bound } = await app.listen({ port, host: '127.0.0.1' });
 ready(bound);
