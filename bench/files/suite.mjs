@@ -97,7 +97,7 @@ async function runFileServer(def, scenarios, { opts, fixture, rawDir, round, ctx
       const empty = { requests_per_s: null, per_cpu_s: null, p50_ms: null, p99_ms: null, errors: null, rss_mb: null };
 
       const check = await checkFile({ port: srv.port, path, size: file.size, sha256: file.sha256 });
-      if (!check.ok) {
+      if ('reason' in check) {
         note(`bench: ${label}: unsupported: ${check.reason}`);
         runs.push({ ...base, ...empty, unsupported: check.reason });
         continue;
