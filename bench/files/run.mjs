@@ -59,7 +59,9 @@ export async function runFiles(opts, { outDir, version }) {
   skipped.push(...result.skipped);
 
   const summary = summarizeFiles(result.runs);
-  const targets = targetResults(summary);
+  // uvhttp-files and, with UVHTTP_BASELINE, uvhttp-files-baseline (against its own static route).
+  const judged = summary.map((s) => s.server).filter((n) => n.startsWith('uvhttp-files'));
+  const targets = Object.fromEntries(judged.map((n) => [n, targetResults(summary, n)]));
   const doc = resultsDocument({
     date,
     runs: result.runs,
@@ -89,10 +91,11 @@ export async function runFiles(opts, { outDir, version }) {
 
   console.log(`Static files: medians of ${opts.rounds} round${opts.rounds > 1 ? 's' : ''} (MiB = 2^20 bytes; RSS summed over the server's processes)\n`);
   console.log(filesTable(summary));
-  for (const peer of [NGINX, STATIC_ROUTE]) {
+  const routes = summary.map((s) => s.server).filter((n) => n.startsWith(STATIC_ROUTE));
+  for (const peer of [NGINX, ...routes]) {
     const t = filesRatioTable(summary, peer);
     if (t) console.log(`\nPer server CPU-second, each server ÷ ${peer}:\n\n${t}`);
   }
-  if (summary.some((s) => s.server === 'uvhttp-files')) console.log(`\nIssue 9's targets:\n\n${targetTable(targets)}`);
+  for (const n of judged) console.log(`\nIssue 9's targets, ${n}:\n\n${targetTable(targets[n])}`);
   note(`\nbench: wrote ${files.latest}, ${files.copy}; raw tool output in ${rawDir}`);
 }

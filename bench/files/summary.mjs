@@ -12,7 +12,8 @@ export const MiB = 1024 * 1024;
 export const FLAT_RSS_MB = 16;
 
 /**
- * Issue 9's targets for uvhttp-files: `scenario` figure ÷ `peer`'s at least `min`.
+ * Issue 9's targets for uvhttp-files: `scenario` figure ÷ `peer`'s at least `min`
+ * (STATIC_ROUTE stands for the static route of the same build).
  * @type {{ scenario: string, peer: string, min: number }[]}
  */
 export const TARGETS = [
@@ -157,17 +158,21 @@ export function filesRatioTable(summary, peer) {
 /**
  * Issue 9's targets for `server` (uvhttp-files): each ratio, whether it is met, and whether its
  * RSS stayed flat during the 100 MiB run. A target whose figures are missing says so.
+ * `staticRoute`: the static route of the same build (uvhttp-static-baseline for
+ * uvhttp-files-baseline).
  * @param {ServerSummary[]} summary
  * @param {string} [server]
+ * @param {string} [staticRoute]
  * @returns {{ target: string, value: number | null, met: boolean | null }[]}
  */
-export function targetResults(summary, server = 'uvhttp-files') {
+export function targetResults(summary, server = 'uvhttp-files', staticRoute = server.replace('uvhttp-files', STATIC_ROUTE)) {
   const label = (/** @type {string} */ sc) => FILE_SCENARIOS.find((s) => s.name === sc)?.label ?? sc;
   const out = TARGETS.map((t) => {
+    const peer = t.peer === STATIC_ROUTE ? staticRoute : t.peer;
     const mine = figureOf(summary, server, t.scenario);
-    const theirs = figureOf(summary, t.peer, t.scenario);
+    const theirs = figureOf(summary, peer, t.scenario);
     const value = mine !== null && theirs ? mine / theirs : null;
-    return { target: `${label(t.scenario)}: ${server} ≥ ${t.min.toFixed(1)}× ${t.peer}`, value, met: value === null ? null : value >= t.min };
+    return { target: `${label(t.scenario)}: ${server} ≥ ${t.min.toFixed(1)}× ${peer}`, value, met: value === null ? null : value >= t.min };
   });
   const big = summary.find((s) => s.server === server)?.cells['100m'];
   const growth = big && big.rss_peak_mb !== null && big.rss_idle_mb !== null ? big.rss_peak_mb - big.rss_idle_mb : null;

@@ -331,6 +331,10 @@ describe('files summary', () => {
     expect(table[5]).toBe('| 4 KiB: uvhttp-files ≥ 0.9× uvhttp-static | 0.75× | **no** |');
     expect(table[8]).toBe('| 100 MiB: uvhttp-files RSS grows < 16 MB (MB) | 7.0 | yes |');
     expect(targetResults(summarizeFiles(runs.filter((r) => r.server !== 'uvhttp-files')))[0]).toMatchObject({ value: null, met: null });
+    // A baseline build is judged against its own static route.
+    const rename = (r: (typeof runs)[number]) => ({ ...r, server: r.server.startsWith('uvhttp') ? `${r.server}-baseline` : r.server });
+    const b = targetResults(summarizeFiles(runs.map(rename)), 'uvhttp-files-baseline');
+    expect(b[2]).toEqual({ target: '13 B: uvhttp-files-baseline ≥ 0.9× uvhttp-static-baseline', value: 210_000 / 220_000, met: true });
   });
 });
 
