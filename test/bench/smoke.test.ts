@@ -1,8 +1,6 @@
 // Runs the harness for real, in its quickest form, against uvhttp-static and node-http.
 // Only in CI (it needs wrk, taskset and a built uvhttp, and loads the machine for ~15 s).
-// The files suite's smoke (uvhttp-files and uvhttp-static on 13 B, 4 KiB and 1 MiB, never
-// 100 MiB) also needs app.serveDir in the build: it runs only when UVHTTP_BENCH_FILES_SMOKE is
-// set as well, until serveDir has landed; then drop that condition.
+// The files suite's smoke runs uvhttp-files and uvhttp-static on 13 B, 4 KiB and 1 MiB, never 100 MiB.
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -41,7 +39,7 @@ describe('bench smoke', () => {
     60_000,
   );
 
-  it.skipIf(!process.env.CI || !process.env.UVHTTP_BENCH_FILES_SMOKE)(
+  it.skipIf(!process.env.CI)(
     'measures uvhttp-files and uvhttp-static on small and 1 MiB files and writes the files report',
     () => {
       const out = mkdtempSync(join(tmpdir(), 'bench-smoke-files-'));
