@@ -19,6 +19,8 @@ constexpr uint64_t kLingerTotalMs = 5000;
 // without reading cannot make the server buffer without bound.
 constexpr size_t kMaxPendingResponses = 128;
 constexpr size_t kMaxClientErrorsPerIteration = 256;
+// What a file may be asked with (other methods get 405).
+const std::string kGetHead = "GET, HEAD";
 
 std::string error_head(const ErrorResponse &r, const std::string *allow) {
   std::string head;
@@ -201,7 +203,6 @@ bool Connection::on_request(const ParsedRequest &r) {
 
 bool Connection::answer_from_files(uint32_t seq, Method kind, const RequestHead &head, std::string_view url,
                                    const RequestTarget &t, std::string_view path, ConnectionHeader conn) {
-  static const std::string kGetHead = "GET, HEAD";
   const bool has_query = url.size() > t.path_len;
   const FileRequest request{kind, path, has_query ? url.substr(t.path_len + 1) : std::string_view(), has_query, &head};
   FileReply reply;
@@ -215,6 +216,13 @@ bool Connection::answer_from_files(uint32_t seq, Method kind, const RequestHead 
                   kind == Method::Head, conn);
     return true;
   case FileReply::Kind::Response: break;
+  }
+  if (reply.parts->empty() || reply.omit_body) {
+    // A small file from memory: the same path as a static route.
+    queue_.add_ready(seq, [&](std::string &out) { render(out, reply.head, reply.body, reply.omit_body, conn, ctx_->date); });
+    files.done();
+    mark_dirty();
+    return true;
   }
   queue_.add_ready_parts(seq, [&](OutputQueue::Writer &w) {
     render(w.bytes(), reply.head, reply.body, reply.omit_body, conn, ctx_->date);

@@ -112,7 +112,7 @@ void OpenFileCache::touch(CachedFile *e) {
   if (!oldest_) oldest_ = e;
 }
 
-void OpenFileCache::trim() {
+void OpenFileCache::evict() {
   while (oldest_ && (entries_ > limits_.max_entries || bytes_ > limits_.max_bytes || entry_fds_ > limits_.max_open_files))
     remove(oldest_);
 }

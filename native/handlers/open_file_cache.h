@@ -54,6 +54,7 @@ struct CachedFile {
   bool variants_known = false;
   uint64_t variants_checked_at = 0;
   bool has_variant[kContentCodings] = {};
+  bool any_variant = false;
   std::string head_direct;
   bool head_direct_vary = false;
   std::string head_variant;
@@ -85,7 +86,9 @@ public:
   // is held.
   CachedFile *get(Table &table, const RootDir &root, const std::string &relative, uint64_t now);
   // Evicts the least recently used entries until the limits hold.
-  void trim();
+  void trim() {
+    if (entries_ > limits_.max_entries || bytes_ > limits_.max_bytes || entry_fds_ > limits_.max_open_files) evict();
+  }
   // Forgets every entry of table (its mount is going away).
   void drop(Table &table);
 
@@ -100,6 +103,7 @@ private:
   void set_contents(CachedFile *e, int fd, const FileInfo &info);
   void release_contents(CachedFile *e);
   void touch(CachedFile *e);
+  void evict();
   void unlink(CachedFile *e);
   void remove(CachedFile *e);
 

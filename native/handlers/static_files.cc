@@ -13,7 +13,6 @@ namespace uvhttp {
 namespace {
 
 bool covers(std::string_view prefix, std::string_view path) {
-  if (prefix == "/") return true;
   return path.size() >= prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
          (path.size() == prefix.size() || path[prefix.size()] == '/');
 }
@@ -116,6 +115,7 @@ StaticFiles::~StaticFiles() {
 std::string StaticFiles::mount(std::string_view prefix, const std::string &root, MountOptions options) {
   auto m = std::make_unique<Mount>();
   m->prefix = std::string(prefix);
+  m->at_root = prefix == "/";
   m->options = std::move(options);
   std::string err = open_root(root, &m->root);
   if (!err.empty()) return err;
@@ -146,8 +146,8 @@ void StaticFiles::handle(const FileRequest &r, uint64_t now, FileReply *out) {
   const bool readable = r.method == Method::Get || r.method == Method::Head;
   for (auto &mp : mounts_) {
     Mount &m = *mp;
-    if (!covers(m.prefix, r.path)) continue;
-    const std::string_view rest = m.prefix == "/" ? r.path : r.path.substr(m.prefix.size());
+    if (!m.at_root && !covers(m.prefix, r.path)) continue;
+    const std::string_view rest = m.at_root ? r.path : r.path.substr(m.prefix.size());
     bool slash = false;
     switch (map_url_path(rest, m.options.allow_dotfiles, &relative_, &slash)) {
     case PathResult::BadRequest: return error(HttpError::BadPath, out);
@@ -288,8 +288,10 @@ StaticFiles::Outcome StaticFiles::serve_file(Mount &m, CachedFile *e, const File
         const CachedFile *s = cache_.get(m.table, m.root, sibling_, now);
         e->has_variant[static_cast<size_t>(c)] = s->kind == CachedFile::Kind::File;
       }
+      e->any_variant = false;
+      for (ContentCoding c : o.precompressed) e->any_variant = e->any_variant || e->has_variant[static_cast<size_t>(c)];
     }
-    for (ContentCoding c : o.precompressed) vary = vary || e->has_variant[static_cast<size_t>(c)];
+    vary = e->any_variant;
     if (vary && h.accept_encoding) {
       AcceptEncoding ae;
       init_accept_encoding(&ae);

@@ -95,6 +95,7 @@ public:
 private:
   struct Mount {
     std::string prefix;
+    bool at_root; // prefix "/": covers every path
     RootDir root;
     MountOptions options;
     Table table;
