@@ -22,10 +22,28 @@ export interface Served {
 
 export const SERVING = /^Serving (.+) at (http:\/\/\S+)(.*)$/m;
 
-/** Starts cmd and resolves once it printed its Serving line; rejects with its output if it exits first. */
-export function startServe(cmd: string, args: string[], options: SpawnOptions = {}, timeoutMs = 15_000): Promise<Served> {
+/**
+ * Starts cmd and resolves once it printed its Serving line; rejects with its output if it exits first.
+ * With `group`, cmd runs in a process group of its own and signals go to the whole group, as a
+ * terminal's Ctrl-C does: what `npx` expects, since npm does not pass signals on to the command it runs.
+ */
+export function startServe(
+  cmd: string,
+  args: string[],
+  options: SpawnOptions & { group?: boolean } = {},
+  timeoutMs = 15_000,
+): Promise<Served> {
+  const { group = false, ...spawnOptions } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: group, ...spawnOptions });
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        if (group) process.kill(-child.pid!, sig);
+        else child.kill(sig);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // the group has already gone
+      }
+    };
     let stdout = '';
     let stderr = '';
     let done: Exited | undefined;
@@ -36,7 +54,7 @@ export function startServe(cmd: string, args: string[], options: SpawnOptions = 
       }),
     );
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      signal('SIGKILL');
       reject(new Error(`${cmd} ${args.join(' ')} printed no Serving line within ${timeoutMs} ms\n${stdout}\n${stderr}`));
     }, timeoutMs);
     child.on('error', (err) => {
@@ -58,17 +76,17 @@ export function startServe(cmd: string, args: string[], options: SpawnOptions = 
         url: m[2],
         line: m[0],
         port: Number(new URL(m[2]).port),
-        stop: async (signal, ms = 10_000) => {
-          if (!done) child.kill(signal);
+        stop: async (sig, ms = 10_000) => {
+          if (!done) signal(sig);
           let t: NodeJS.Timeout;
           const limit = new Promise<never>((_, rej) => {
-            t = setTimeout(() => rej(new Error(`the server did not exit within ${ms} ms of ${signal}\n${stdout}\n${stderr}`)), ms);
+            t = setTimeout(() => rej(new Error(`the server did not exit within ${ms} ms of ${sig}\n${stdout}\n${stderr}`)), ms);
           });
           const ended = await Promise.race([exited, limit]).finally(() => clearTimeout(t));
           return { ...ended, stdout, stderr };
         },
         kill: () => {
-          if (!done) child.kill('SIGKILL');
+          if (!done) signal('SIGKILL');
         },
       });
     });
