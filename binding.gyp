@@ -17,7 +17,16 @@
         "native/http/response.cc",
         "native/core/output_queue.cc",
         "native/http/http_errors.cc",
-        "native/http/date_cache.cc"
+        "native/http/date_cache.cc",
+        "native/http/http_date.cc",
+        "native/http/range.cc",
+        "native/http/conditional.cc",
+        "native/http/content_coding.cc",
+        "native/handlers/file_path.cc",
+        "native/io/file_io.cc",
+        "native/handlers/mime_types.cc",
+        "native/handlers/open_file_cache.cc",
+        "native/handlers/static_files.cc"
       ],
       "include_dirs": [
         "native",

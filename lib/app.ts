@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { createDispatcher, type Handler, type Route } from './dispatch.js';
 import { errors } from './errors.js';
+import { checkPrefix, checkRoot, contentTypes, mountOptions, type ServeDirOptions } from './files.js';
 import { InFlight } from './in-flight.js';
 import { bodyless, checkStatus, headerLine, statusLine } from './http.js';
 import { NativeServer, type NativeStats } from './native.js';
@@ -79,6 +80,23 @@ export class App {
     if (!typed) head += typeof body === 'string' ? 'Content-Type: text/plain; charset=utf-8\r\n' : 'Content-Type: application/octet-stream\r\n';
     head += `Content-Length: ${bytes.length}\r\n`;
     this.native.addStatic('GET', path, head, bytes);
+    return this;
+  }
+
+  /**
+   * Serves the files below root at URL prefix, GET and HEAD, in native code (no JavaScript runs per
+   * request): an open-file cache, sendfile for large files, ETag/Last-Modified and 304s, Range,
+   * precompressed siblings. Routes that match a path take precedence over files.
+   */
+  serveDir(prefix: string, root: string, options: ServeDirOptions = {}): this {
+    const p = checkPrefix(prefix);
+    const native = mountOptions(options);
+    const dir = checkRoot(root);
+    try {
+      this.native.serveDir(p, dir, native, contentTypes());
+    } catch (err) {
+      throw errors.serveDir(dir, err instanceof Error ? err.message : String(err));
+    }
     return this;
   }
 

@@ -32,6 +32,8 @@ export const errors = {
   invalidJson: () => make('UVHTTP_ERR_INVALID_JSON', 'request body is not valid JSON', 400),
   connectionClosed: () =>
     make('UVHTTP_ERR_CONNECTION_CLOSED', 'the client connection closed before the response was sent'),
+  serveDir: (root: string, reason: string) =>
+    make('UVHTTP_ERR_SERVE_DIR', `cannot serve ${root}: ${reason}`),
   clientError: (status: number, reason: string) =>
     make('UVHTTP_ERR_CLIENT', `rejected a request: ${status} ${reason}`, status),
 };

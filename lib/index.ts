@@ -7,6 +7,8 @@ export type { CloseOptions, ListenOptions, StaticOptions, Stats } from './app.js
 export type { Handler } from './dispatch.js';
 export { errors } from './errors.js';
 export type { UvhttpError } from './errors.js';
+export type { Coding, FileCacheOptions, ServeDirOptions } from './files.js';
+export type { FileStats } from './native.js';
 export type { ServerOptions } from './options.js';
 export { Request } from './request.js';
 export type { Query } from './request.js';

@@ -1,6 +1,7 @@
 // Loads the compiled addon. The only module that knows where it lives.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { NativeMountOptions } from './files.js';
 
 export interface NativeStats {
   connections: number;
@@ -18,11 +19,29 @@ export interface NativeStats {
   bytesWritten: number;
   parseErrors: number;
   timeouts: number;
+  /** The mounted directories (app.serveDir). */
+  files: FileStats;
+}
+
+export interface FileStats {
+  /** Responses whose body came from memory (small files). */
+  memoryHits: number;
+  /** Responses sent from an open file with sendfile. */
+  sendfileResponses: number;
+  /** 304 Not Modified responses. */
+  notModified: number;
+  /** Paths the open-file cache remembers now, misses included. */
+  entries: number;
+  /** File descriptors open now: the cache's and those of responses still sending. */
+  openFiles: number;
+  /** Bytes of file contents held in memory now. */
+  memoryBytes: number;
 }
 
 export interface NativeServer {
   addStatic(method: string, path: string, head: string, body: Buffer): void;
   addRoute(method: string, path: string, handlerId: number): void;
+  serveDir(prefix: string, root: string, options: NativeMountOptions, types: string): void;
   setOutput(data: Buffer, records: Int32Array): void;
   listen(host: string, port: number): { address: string; port: number };
   close(timeoutMs: number): void;

@@ -1,6 +1,7 @@
 // createServer's options: defaults and checks, apart from the server itself.
 import { errors } from './errors.js';
 import type { ErrorHook } from './dispatch.js';
+import { fileCacheOptions, type FileCacheOptions } from './files.js';
 
 export interface ServerOptions {
   /** Largest request body buffered for a handler, in bytes (default 1 MiB); larger gets 413. */
@@ -19,6 +20,8 @@ export interface ServerOptions {
   onError?: ErrorHook;
   /** Called when the core rejects a request (malformed, over a limit, timed out). */
   onClientError?: (err: Error & { code: string; statusCode?: number }) => void;
+  /** Limits of the open-file cache that app.serveDir uses (see FileCacheOptions for defaults). */
+  fileCache?: FileCacheOptions;
 }
 
 const NUMERIC = ['bodyLimit', 'maxHeaderSize', 'maxConnections', 'headersTimeout', 'requestTimeout', 'keepAliveTimeout'] as const;
@@ -34,6 +37,7 @@ export function nativeOptions(options: ServerOptions): Record<string, number | u
     }
     out[name] = v;
   }
+  Object.assign(out, fileCacheOptions(options.fileCache));
   if (out.bodyLimit !== undefined && out.bodyLimit > 0x7fffffff) throw errors.invalidOption('bodyLimit', 'below 2 GiB');
   for (const name of ['onError', 'onClientError'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw errors.invalidOption(name, 'a function');

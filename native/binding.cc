@@ -41,6 +41,7 @@ public:
                        {
                            InstanceMethod<&ServerWrap::AddStatic>("addStatic"),
                            InstanceMethod<&ServerWrap::AddRoute>("addRoute"),
+                           InstanceMethod<&ServerWrap::ServeDir>("serveDir"),
                            InstanceMethod<&ServerWrap::SetOutput>("setOutput"),
                            InstanceMethod<&ServerWrap::Listen>("listen"),
                            InstanceMethod<&ServerWrap::Close>("close"),
@@ -70,6 +71,12 @@ public:
     opt.keep_alive_timeout_ms = option(o, "keepAliveTimeout", opt.keep_alive_timeout_ms);
     opt.write_timeout_ms = option(o, "writeTimeout", opt.write_timeout_ms);
     opt.max_output = option(o, "maxOutput", opt.max_output);
+    FileCacheLimits &fc = opt.file_cache;
+    fc.max_entries = option(o, "fileCacheMaxEntries", fc.max_entries);
+    fc.max_open_files = option(o, "fileCacheMaxOpenFiles", fc.max_open_files);
+    fc.max_bytes = option(o, "fileCacheMaxBytes", fc.max_bytes);
+    fc.max_file_size = option(o, "fileCacheMaxFileSize", fc.max_file_size);
+    fc.valid_ms = option(o, "fileCacheValidMs", fc.valid_ms);
     if (lim.body_limit > 0x7fffffffu)
       throw Napi::RangeError::New(env, "bodyLimit must be below 2 GiB");
 
@@ -108,6 +115,56 @@ private:
     std::string err = server_->add_dynamic(method, path, info[2].As<Napi::Number>().Uint32Value());
     if (!err.empty()) throw Napi::Error::New(info.Env(), err);
     return info.Env().Undefined();
+  }
+
+  // serveDir(prefix, root, options, types): options as lib/files.ts checked and rendered them; types
+  // the extension table (MimeTypes::load), used by the first call.
+  Napi::Value ServeDir(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    std::string prefix = string_arg(info, 0, "prefix");
+    std::string root = string_arg(info, 1, "root");
+    if (!info[2].IsObject()) throw Napi::TypeError::New(env, "options must be an object");
+    std::string types = string_arg(info, 3, "types");
+    Napi::Object o = info[2].As<Napi::Object>();
+    auto str = [&](const char *k) {
+      Napi::Value v = o.Get(k);
+      if (!v.IsString()) throw Napi::TypeError::New(env, std::string(k) + " must be a string");
+      return v.As<Napi::String>().Utf8Value();
+    };
+    auto flag = [&](const char *k) {
+      Napi::Value v = o.Get(k);
+      if (!v.IsBoolean()) throw Napi::TypeError::New(env, std::string(k) + " must be a boolean");
+      return v.As<Napi::Boolean>().Value();
+    };
+    MountOptions m;
+    m.index = str("index");
+    m.allow_dotfiles = flag("allowDotfiles");
+    m.etag = flag("etag");
+    m.last_modified = flag("lastModified");
+    m.cache_control = str("cacheControl");
+    m.extra_headers = str("headers");
+    m.spa = str("spa");
+    m.fallthrough = flag("fallthrough");
+    m.precompressed.clear();
+    const std::string codings = str("precompressed"); // "br,gzip"
+    size_t pos = 0;
+    while (pos < codings.size()) {
+      size_t end = codings.find(',', pos);
+      if (end == std::string::npos) end = codings.size();
+      const std::string_view c(codings.data() + pos, end - pos);
+      if (c == "br") m.precompressed.push_back(ContentCoding::Br);
+      else if (c == "gzip") m.precompressed.push_back(ContentCoding::Gzip);
+      else if (c == "zstd") m.precompressed.push_back(ContentCoding::Zstd);
+      else throw Napi::TypeError::New(env, "unknown coding " + std::string(c));
+      pos = end + 1;
+    }
+    std::string err = server_->add_files(prefix, root, std::move(m), types);
+    if (!err.empty()) {
+      Napi::Error e = Napi::Error::New(env, err);
+      e.Set("code", Napi::String::New(env, "UVHTTP_ERR_SERVE_DIR"));
+      throw e;
+    }
+    return env.Undefined();
   }
 
   // setOutput(data: Buffer, records: Int32Array): where JS writes its responses (see Server).
@@ -185,6 +242,16 @@ private:
     set("bytesWritten", s.bytes_written);
     set("parseErrors", s.parse_errors);
     set("timeouts", s.timeouts);
+    Napi::Object files = Napi::Object::New(info.Env());
+    auto fset = [&](const char *k, uint64_t v) { files.Set(k, Napi::Number::New(info.Env(), static_cast<double>(v))); };
+    const StaticFiles *f = server_->files();
+    fset("memoryHits", f ? f->stats().memory_hits : 0);
+    fset("sendfileResponses", f ? f->stats().sendfile_responses : 0);
+    fset("notModified", f ? f->stats().not_modified : 0);
+    fset("entries", f ? f->cache().entries() : 0);
+    fset("openFiles", f ? f->cache().open_files() : 0);
+    fset("memoryBytes", f ? f->cache().memory_bytes() : 0);
+    o.Set("files", files);
     return o;
   }
 

@@ -3,9 +3,10 @@
 #include <exception>
 #include <string>
 
+#include "core/router.h"
+#include "handlers/static_files.h"
 #include "http/http_errors.h"
 #include "http/response.h"
-#include "core/router.h"
 
 namespace uvhttp {
 
@@ -190,11 +191,45 @@ bool Connection::on_request(const ParsedRequest &r) {
     return keep;
   }
   if (m.result == RouteMatch::Result::NotFound) {
+    if (s.files && answer_from_files(seq, kind, head, url, t, path, conn)) return keep;
     deliver_error(seq, HttpError::NotFound, nullptr, is_head, conn);
   } else {
     deliver_error(seq, HttpError::MethodNotAllowed, m.allow, is_head, conn);
   }
   return keep;
+}
+
+bool Connection::answer_from_files(uint32_t seq, Method kind, const RequestHead &head, std::string_view url,
+                                   const RequestTarget &t, std::string_view path, ConnectionHeader conn) {
+  static const std::string kGetHead = "GET, HEAD";
+  const bool has_query = url.size() > t.path_len;
+  const FileRequest request{kind, path, has_query ? url.substr(t.path_len + 1) : std::string_view(), has_query, &head};
+  FileReply reply;
+  StaticFiles &files = *ctx_->files;
+  files.handle(request, now(), &reply);
+  switch (reply.kind) {
+  case FileReply::Kind::Pass: files.done(); return false;
+  case FileReply::Kind::Error:
+    files.done();
+    deliver_error(seq, reply.error, reply.error == HttpError::MethodNotAllowed ? &kGetHead : nullptr,
+                  kind == Method::Head, conn);
+    return true;
+  case FileReply::Kind::Response: break;
+  }
+  queue_.add_ready_parts(seq, [&](OutputQueue::Writer &w) {
+    render(w.bytes(), reply.head, reply.body, reply.omit_body, conn, ctx_->date);
+    if (reply.omit_body) return;
+    for (const BodyPart &part : *reply.parts) {
+      if (part.file.file) {
+        w.file(part.file);
+      } else {
+        w.bytes().append(part.bytes);
+      }
+    }
+  });
+  files.done();
+  mark_dirty();
+  return true;
 }
 
 void Connection::on_continue() {

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "core/output_queue.h"
+#include "core/router.h"
 #include "io/poller.h"
 #include "core/server_context.h"
 #include "http/session.h"
@@ -80,6 +81,9 @@ private:
   void mark_dirty();
   // Too much unsent output, or too many requests waiting for JS: stop taking requests for now.
   bool backlogged() const;
+  // A request no route matched, offered to the mounted directories; false when none took it.
+  bool answer_from_files(uint32_t seq, Method kind, const RequestHead &head, std::string_view url,
+                         const RequestTarget &t, std::string_view path, ConnectionHeader conn);
   // Answers with a canned error and takes no more requests.
   void reject(HttpError e);
   void deliver_error(uint32_t seq, HttpError error, const std::string *allow, bool omit_body,

@@ -4,6 +4,14 @@
 
 namespace uvhttp {
 
+namespace {
+
+size_t segment_size(const OutputQueue::Segment &s) {
+  return s.is_file() ? static_cast<size_t>(s.file.length) : s.bytes.size();
+}
+
+} // namespace
+
 OutputQueue::Slot *OutputQueue::find(uint32_t seq) {
   if (slots_.empty()) return nullptr;
   const uint32_t index = seq - slots_.front().seq; // sequence numbers of one connection are consecutive
@@ -15,13 +23,23 @@ OutputQueue::Slot *OutputQueue::find(uint32_t seq) {
 void OutputQueue::promote() {
   while (!slots_.empty() && slots_.front().ready) {
     Slot &s = slots_.front();
-    waiting_bytes_ -= s.data.size();
-    ready_bytes_ += s.data.size();
+    size_t moved = s.data.size();
     if (s.data.size() >= kSegmentTarget) {
-      segments_.push_back(std::move(s.data)); // large: hand the buffer over instead of copying it
-    } else {
+      segments_.emplace_back();
+      segments_.back().bytes = std::move(s.data); // large: hand the buffer over instead of copying it
+    } else if (!s.data.empty()) {
       tail().append(s.data);
     }
+    for (Segment &part : s.parts) {
+      moved += part.is_file() ? part.file.length : part.bytes.size();
+      if (part.is_file() || part.bytes.size() >= kSegmentTarget) {
+        segments_.push_back(std::move(part));
+      } else {
+        tail().append(part.bytes);
+      }
+    }
+    waiting_bytes_ -= moved;
+    ready_bytes_ += moved;
     slots_.pop_front();
   }
 }
@@ -43,18 +61,25 @@ size_t OutputQueue::drop_owed() {
 OutputQueue::WriteResult OutputQueue::write(socket_t fd, size_t *sent) {
   *sent = 0;
   while (ready_bytes_ > 0) {
+    if (*sent >= kWriteBudget) return WriteResult::Blocked; // the socket is still writable: back soon
     long n;
-    if (segments_.size() == 1) {
+    const Segment &front = segments_.front();
+    if (front.is_file()) {
+      const uint64_t left = front.file.length - front_sent_;
+      const size_t want = left < kWriteBudget ? static_cast<size_t>(left) : kWriteBudget;
+      n = send_file(fd, front.file.file->fd(), front.file.offset + front_sent_, want);
+      if (n == 0) return WriteResult::Failed; // the file shrank under its Content-Length: end the response
+    } else if (segments_.size() == 1) {
       // The common case: this iteration's responses in one segment.
-      const std::string &seg = segments_.front();
-      n = sock_send(fd, seg.data() + front_sent_, seg.size() - front_sent_);
+      n = sock_send(fd, front.bytes.data() + front_sent_, front.bytes.size() - front_sent_);
     } else {
       IoSlice slices[kMaxIoSlices];
       int count = 0;
       for (size_t i = 0; i < segments_.size() && count < kMaxIoSlices; ++i) {
-        const std::string &seg = segments_[i];
+        const Segment &seg = segments_[i];
+        if (seg.is_file()) break; // sent by the next round, after these bytes
         const size_t skip = i == 0 ? front_sent_ : 0;
-        if (seg.size() > skip) slices[count++] = IoSlice{seg.data() + skip, seg.size() - skip};
+        if (seg.bytes.size() > skip) slices[count++] = IoSlice{seg.bytes.data() + skip, seg.bytes.size() - skip};
       }
       n = sock_sendv(fd, slices, count);
     }
@@ -66,19 +91,20 @@ OutputQueue::WriteResult OutputQueue::write(socket_t fd, size_t *sent) {
     auto left = static_cast<size_t>(n);
     *sent += left;
     ready_bytes_ -= left;
-    // Free what went out; keep the last small segment for the next response.
-    while (left > 0 || (segments_.size() > 1 && segments_.front().size() == front_sent_)) {
-      std::string &front = segments_.front();
-      const size_t take = std::min(left, front.size() - front_sent_);
+    // Free what went out; keep the last small byte segment for the next response.
+    while (left > 0 || (segments_.size() > 1 && segment_size(segments_.front()) == front_sent_)) {
+      Segment &seg = segments_.front();
+      const size_t size = segment_size(seg);
+      const size_t take = std::min(left, size - front_sent_);
       front_sent_ += take;
       left -= take;
-      if (front_sent_ < front.size()) break;
+      if (front_sent_ < size) break;
       front_sent_ = 0;
-      if (segments_.size() == 1) {
-        if (front.capacity() > kKeepCapacity) {
+      if (segments_.size() == 1 && !seg.is_file()) {
+        if (seg.bytes.capacity() > kKeepCapacity) {
           segments_.pop_front();
         } else {
-          front.clear();
+          seg.bytes.clear();
         }
         break;
       }
@@ -90,8 +116,11 @@ OutputQueue::WriteResult OutputQueue::write(socket_t fd, size_t *sent) {
 
 size_t OutputQueue::capacity() const {
   size_t total = 0;
-  for (const std::string &s : segments_) total += s.capacity();
-  for (size_t i = 0; i < slots_.size(); ++i) total += slots_.at(i).data.capacity();
+  for (const Segment &s : segments_) total += s.bytes.capacity();
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    total += slots_.at(i).data.capacity();
+    for (const Segment &part : slots_.at(i).parts) total += part.bytes.capacity();
+  }
   return total;
 }
 

@@ -6,22 +6,40 @@
 // one vectored send; a segment is freed as soon as it is sent, so a slow reader never makes the
 // queue keep sent bytes, and an idle connection keeps at most one small segment for its next response.
 //
-// Segments are rendered bytes today; a file range or a stream chunk is another kind of segment.
+// A segment is rendered bytes or a range of an open file (sent with sendfile, never read into memory);
+// a stream chunk would be another kind.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "http/response.h"
+#include "io/file_io.h"
 #include "io/socket_io.h"
 
 namespace uvhttp {
 
+// Bytes of an open file that a response sends; the file stays open until they are sent.
+struct FileRange {
+  std::shared_ptr<OpenFile> file;
+  uint64_t offset;
+  uint64_t length;
+};
+
 class OutputQueue {
+public:
+  // One piece of the output (internal; public for the helpers in output_queue.cc).
+  struct Segment {
+    std::string bytes; // when file is empty
+    FileRange file;
+    bool is_file() const { return file.file != nullptr; }
+  };
+
 public:
   // A response the connection owes: reserved when its request goes to JS.
   struct Slot {
@@ -31,6 +49,7 @@ public:
     bool omit_body;         // HEAD
     ConnectionHeader conn;  // what its Connection header says
     std::string data;
+    std::vector<Segment> parts; // a response with file ranges, when it is ready early (after data)
   };
 
   // Owed responses in request order: a ring that keeps its storage, so a connection that pipelines
@@ -60,6 +79,7 @@ public:
       } else {
         data.clear();
       }
+      if (!ring_[head_].parts.empty()) std::vector<Segment>().swap(ring_[head_].parts);
       head_ = (head_ + 1) & (ring_.size() - 1);
       --count_;
     }
@@ -91,6 +111,7 @@ public:
   // Responses are appended to the last segment until it holds this much; then a new one starts, so a
   // large response never copies the ones before it when the buffer grows.
   static constexpr size_t kSegmentTarget = 64 * 1024;
+  static constexpr size_t kWriteBudget = 2 * 1024 * 1024;
 
   // Renders a response that is ready now: into the ready bytes when nothing is owed before it, else
   // into a slot of its own that waits for its turn. render(std::string &) appends.
@@ -105,6 +126,56 @@ public:
     std::string &data = slots_.push_back(0, seq, true, false, ConnectionHeader::None).data;
     render(data);
     waiting_bytes_ += data.size();
+  }
+
+  // Where a response with file ranges is written: bytes() is appended to (render() into it), file()
+  // adds a range after what was appended so far.
+  class Writer {
+  public:
+    std::string &bytes() {
+      settle();
+      if (slot_) {
+        if (slot_->parts.empty() || slot_->parts.back().is_file()) slot_->parts.emplace_back();
+        current_ = &slot_->parts.back().bytes;
+      } else {
+        current_ = &queue_->tail();
+      }
+      before_ = current_->size();
+      return *current_;
+    }
+    void file(FileRange range) {
+      settle();
+      added_ += range.length;
+      Segment s;
+      s.file = std::move(range);
+      if (slot_) {
+        slot_->parts.push_back(std::move(s));
+      } else {
+        queue_->segments_.push_back(std::move(s));
+      }
+    }
+
+  private:
+    friend class OutputQueue;
+    Writer(OutputQueue *q, Slot *slot) : queue_(q), slot_(slot) {}
+    void settle() {
+      if (current_) added_ += current_->size() - before_;
+      current_ = nullptr;
+    }
+    OutputQueue *queue_;
+    Slot *slot_;
+    std::string *current_ = nullptr;
+    size_t before_ = 0;
+    size_t added_ = 0;
+  };
+
+  // Like add_ready, for a response with file ranges: render(Writer &).
+  template <typename Render> void add_ready_parts(uint32_t seq, Render &&render) {
+    Slot *slot = slots_.empty() ? nullptr : &slots_.push_back(0, seq, true, false, ConnectionHeader::None);
+    Writer w(this, slot);
+    render(w);
+    w.settle();
+    (slot ? waiting_bytes_ : ready_bytes_) += w.added_;
   }
 
   // A response that comes later (from JS).
@@ -137,7 +208,9 @@ public:
   // Forgets every owed response (the connection is closing); returns how many JS still owed.
   size_t drop_owed();
 
-  // Sends ready bytes until done or the socket is full; *sent counts the bytes that went out.
+  // Sends ready bytes until done or the socket is full; *sent counts the bytes that went out. One
+  // call sends at most kWriteBudget bytes (then says Blocked, and writability brings it back), so a
+  // fast reader of a large file cannot keep the loop from the other connections.
   WriteResult write(socket_t fd, size_t *sent);
 
   bool idle() const { return slots_.empty() && ready_bytes_ == 0; }
@@ -146,7 +219,8 @@ public:
   // The oldest owed response: its sequence number and when its request started. Only when owes_js().
   const Slot &oldest_owed() const { return slots_.front(); }
   bool has_ready_bytes() const { return ready_bytes_ > 0; }
-  // Bytes not yet sent, ready or waiting behind an owed response.
+  // Bytes not yet sent, ready or waiting behind an owed response (file ranges included: they are
+  // what a client has asked for and not yet taken).
   size_t unsent() const { return ready_bytes_ + waiting_bytes_; }
   // Memory held by buffers, for the stats.
   size_t capacity() const;
@@ -155,14 +229,15 @@ private:
   Slot *find(uint32_t seq);
   // Where the next ready response is appended (inline: every response passes here).
   std::string &tail() {
-    if (segments_.empty() || segments_.back().size() >= kSegmentTarget) segments_.emplace_back();
-    return segments_.back();
+    if (segments_.empty() || segments_.back().is_file() || segments_.back().bytes.size() >= kSegmentTarget)
+      segments_.emplace_back();
+    return segments_.back().bytes;
   }
   // Moves slots whose turn has come to the ready bytes.
   void promote();
 
   Slots slots_;
-  std::deque<std::string> segments_;
+  std::deque<Segment> segments_;
   size_t front_sent_ = 0;   // bytes of segments_.front() already sent
   size_t ready_bytes_ = 0;   // unsent bytes in segments_
   size_t waiting_bytes_ = 0; // rendered bytes in slots behind an owed response

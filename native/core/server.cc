@@ -38,6 +38,15 @@ std::string Server::add_dynamic(std::string_view method, std::string_view path, 
   return ctx_.router.add(method, path, RouteTarget{RouteTarget::Kind::Dynamic, handler});
 }
 
+std::string Server::add_files(std::string_view prefix, const std::string &root, MountOptions options,
+                              std::string_view types) {
+  if (!ctx_.files) {
+    ctx_.files = std::make_unique<StaticFiles>(ctx_.options.file_cache);
+    ctx_.files->load_types(types);
+  }
+  return ctx_.files->mount(prefix, root, std::move(options));
+}
+
 int Server::listen(const char *host, int port, std::string *bound_address, int *bound_port) {
   if (listening_ || ctx_.closing) return UV_EINVAL;
   sockaddr_storage addr{};

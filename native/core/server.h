@@ -52,6 +52,11 @@ public:
   // Registration (before or after listen).
   std::string add_static(std::string_view method, std::string_view path, StaticResponse response);
   std::string add_dynamic(std::string_view method, std::string_view path, uint32_t handler);
+  // Serves the files below root at URL prefix (see handlers/static_files.h); types is the extension
+  // table (MimeTypes::load), taken by the first mount.
+  std::string add_files(std::string_view prefix, const std::string &root, MountOptions options, std::string_view types);
+  // Nullptr until a directory is mounted.
+  const StaticFiles *files() const { return ctx_.files.get(); }
 
   // Returns 0 or a libuv error code.
   int listen(const char *host, int port, std::string *bound_address, int *bound_port);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/batch.h"
+#include "handlers/static_files.h"
 #include "http/date_cache.h"
 #include "http/response.h"
 #include "core/router.h"
@@ -32,6 +33,7 @@ struct ServerOptions {
   uint64_t keep_alive_timeout_ms = 5000;
   uint64_t write_timeout_ms = 30000; // a write that makes no progress for this long ends the connection
   size_t max_output = 1024 * 1024;   // per connection: stop reading past this much unsent output
+  FileCacheLimits file_cache;
 };
 
 struct ServerStats {
@@ -73,6 +75,7 @@ struct ServerContext {
   DateCache date;
   Router router;
   std::vector<StaticResponse> statics;
+  std::unique_ptr<StaticFiles> files; // the mounted directories; created by the first serveDir
   RequestBatch batch;
   bool in_batch = false; // JS is running the batch: its buffers must not change
   bool closing = false;  // no new requests: connections finish what they owe and end

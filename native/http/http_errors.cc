@@ -25,11 +25,15 @@ const ErrorResponse kTable[] = {
     {400, k400, "duplicate host header"},
     {400, k400, "invalid host header"},
     {400, k400, "invalid request-target form"},
+    {400, k400, "invalid path"},
+    {403, "HTTP/1.1 403 Forbidden\r\n", "Forbidden"},
     {404, "HTTP/1.1 404 Not Found\r\n", "Not Found"},
     {405, "HTTP/1.1 405 Method Not Allowed\r\n", "Method Not Allowed"},
     {408, "HTTP/1.1 408 Request Timeout\r\n", "request timeout"},
     {413, "HTTP/1.1 413 Payload Too Large\r\n", "payload too large"},
     {414, "HTTP/1.1 414 URI Too Long\r\n", "request target too long"},
+    {412, "HTTP/1.1 412 Precondition Failed\r\n", "precondition failed"},
+    {416, "HTTP/1.1 416 Range Not Satisfiable\r\n", "range not satisfiable"},
     {417, "HTTP/1.1 417 Expectation Failed\r\n", "unsupported expectation"},
     {431, "HTTP/1.1 431 Request Header Fields Too Large\r\n", "request header too large"},
     {431, "HTTP/1.1 431 Request Header Fields Too Large\r\n", "too many header fields"},
@@ -39,6 +43,7 @@ const ErrorResponse kTable[] = {
     {505, "HTTP/1.1 505 HTTP Version Not Supported\r\n", "HTTP version not supported"},
     {503, k503, "Service Unavailable"},
     {503, k503, "response timeout"},
+    {503, k503, "file unavailable"},
 };
 static_assert(sizeof(kTable) / sizeof(kTable[0]) == static_cast<size_t>(HttpError::Count),
               "every HttpError needs a row in kTable");

@@ -26,11 +26,15 @@ enum class HttpError : uint8_t {
   DuplicateHost,
   BadHost,
   BadTargetForm,       // a request-target in none of the four forms, or "*" without OPTIONS
+  BadPath,             // 400: a path the file handler refuses (bad escape, NUL, "..")
+  Forbidden,           // 403: a file the server may not read
   NotFound,            // 404
   MethodNotAllowed,    // 405 (the connection adds Allow)
   RequestTimeout,      // 408
   PayloadTooLarge,     // 413
   UriTooLong,          // 414
+  PreconditionFailed,  // 412: If-Match / If-Unmodified-Since failed
+  RangeNotSatisfiable, // 416 (the file handler adds Content-Range)
   ExpectationFailed,   // 417
   HeadersTooLarge,     // 431
   TooManyHeaders,      // 431
@@ -40,6 +44,7 @@ enum class HttpError : uint8_t {
   VersionNotSupported, // 505
   OutOfMemory,         // 503: a buffer for the request could not be allocated
   ResponseTimeout,     // 503: a handler did not answer within requestTimeout
+  FileUnavailable,     // 503: a file could not be opened now (out of descriptors, I/O error)
   Count
 };
 

@@ -97,10 +97,30 @@ describe('native/http (C++ unit tests)', () => {
     buildAndRun('http/session_test', 'session', [], [
       'native/http/message.cc', 'native/http/session.cc', 'native/http/http_errors.cc', 'native/http/request_target.cc',
     ]), timeoutMs);
+  it('http_date_test (round trips against gmtime_r)', () =>
+    buildAndRun('http/http_date_test', 'http_date', [], ['native/http/http_date.cc']), timeoutMs);
+  it('range_test (every short input against a reference reading)', () =>
+    buildAndRun('http/range_test', 'range', [], ['native/http/range.cc']), timeoutMs);
+  it('conditional_test', () =>
+    buildAndRun('http/conditional_test', 'conditional', [], ['native/http/conditional.cc', 'native/http/http_date.cc']),
+    timeoutMs);
+  it('content_coding_test', () =>
+    buildAndRun('http/content_coding_test', 'content_coding', [], ['native/http/content_coding.cc']), timeoutMs);
 });
 
 describe('native/core (C++ unit tests)', () => {
   it('router_test', () => buildAndRun('core/router_test', 'router', [], ['native/core/router.cc']), timeoutMs);
   it('batch_test', () => buildAndRun('core/batch_test', 'batch', [], ['native/core/batch.cc']), timeoutMs);
-  it('output_queue_test', () => buildAndRun('core/output_queue_test', 'output_queue', [], ['native/core/output_queue.cc']), timeoutMs);
+  it('output_queue_test', () =>
+    buildAndRun('core/output_queue_test', 'output_queue', [], ['native/core/output_queue.cc', 'native/io/file_io.cc']), timeoutMs);
+});
+
+describe('native/io (C++ unit tests)', () => {
+  it('file_io_test (never leaves the root, with openat2 and with the fallback)', () =>
+    buildAndRun('io/file_io_test', 'file_io', [], ['native/io/file_io.cc']), timeoutMs);
+});
+
+describe('native/handlers (C++ unit tests)', () => {
+  it('file_path_test (every short path against a decode-then-split reference)', () =>
+    buildAndRun('handlers/file_path_test', 'file_path', [], ['native/handlers/file_path.cc']), timeoutMs);
 });

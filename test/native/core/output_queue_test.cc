@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 
 #include "check.h"
@@ -111,6 +112,72 @@ void backpressure_and_release(int a, int b) {
   check::that(r == OutputQueue::WriteResult::Failed, "writing to a closed peer fails");
 }
 
+// File ranges: sent in request order with the bytes around them, the file kept open until sent.
+void file_segments(int a, int b) {
+  char tmpl[] = "/tmp/uvhttp-oq-XXXXXX";
+  const int fd = mkstemp(tmpl);
+  unlink(tmpl);
+  std::string content(3 * 1024 * 1024, '\0');
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>('A' + i % 23);
+  check::that(write(fd, content.data(), content.size()) == static_cast<long>(content.size()), "fixture written");
+  uint64_t live = 0;
+  auto file = std::make_shared<uvhttp::OpenFile>(fd, &live);
+  size_t sent = 0;
+
+  OutputQueue q;
+  q.add_ready_parts(0, [&](OutputQueue::Writer &w) {
+    w.bytes().append("head0;");
+    w.file(uvhttp::FileRange{file, 5, 10});
+    w.bytes().append(";tail0;");
+  });
+  q.reserve(1, false, ConnectionHeader::None, 0);
+  q.add_ready_parts(2, [&](OutputQueue::Writer &w) {
+    w.bytes().append("head2;");
+    w.file(uvhttp::FileRange{file, 100, 4});
+  });
+  check::that(q.unsent() == 6 + 10 + 7 + 6 + 4, "file bytes count as unsent");
+  check::that(q.write(a, &sent) == OutputQueue::WriteResult::Drained, "the first response goes");
+  check::that(drain(b) == "head0;" + content.substr(5, 10) + ";tail0;", "bytes, file range, bytes in order");
+  check::that(q.fulfil(1, owed_text("one;")), "JS answers 1");
+  check::that(q.write(a, &sent) == OutputQueue::WriteResult::Drained, "the rest goes");
+  check::that(drain(b) == "one;head2;" + content.substr(100, 4), "a file response that waited follows in order");
+  check::that(q.idle(), "idle after");
+
+  // A large range is sent in budgeted rounds; a slow reader gets every byte, and the descriptor is
+  // released only when the last byte went.
+  q.add_ready_parts(3, [&](OutputQueue::Writer &w) {
+    w.bytes().append("big;");
+    w.file(uvhttp::FileRange{file, 0, content.size()});
+  });
+  file.reset();
+  check::that(live == 1, "the queue keeps the file open");
+  std::string got;
+  int rounds = 0;
+  for (; rounds < 10000 && !q.idle(); ++rounds) {
+    const OutputQueue::WriteResult r = q.write(a, &sent);
+    check::that(sent <= OutputQueue::kWriteBudget, "one write stays within its budget");
+    if (r == OutputQueue::WriteResult::Failed) break;
+    got += drain(b);
+  }
+  got += drain(b);
+  check::that(got == "big;" + content, "the whole file arrives intact");
+  check::that(live == 0, "the descriptor is closed once sent");
+  check::that(q.capacity() <= OutputQueue::kKeepCapacity, "nothing large is kept");
+
+  // A file that shrank under its promised length fails the connection instead of spinning.
+  char tmpl2[] = "/tmp/uvhttp-oq-XXXXXX";
+  const int small = mkstemp(tmpl2);
+  unlink(tmpl2);
+  check::that(write(small, "abc", 3) == 3, "small fixture");
+  auto shrunk = std::make_shared<uvhttp::OpenFile>(small, &live);
+  OutputQueue s;
+  s.add_ready_parts(0, [&](OutputQueue::Writer &w) { w.file(uvhttp::FileRange{shrunk, 0, 10}); });
+  OutputQueue::WriteResult r = OutputQueue::WriteResult::Drained;
+  for (int i = 0; i < 3 && r != OutputQueue::WriteResult::Failed; ++i) r = s.write(a, &sent);
+  check::that(r == OutputQueue::WriteResult::Failed, "a short file fails the write");
+  drain(b);
+}
+
 } // namespace
 
 int main() {
@@ -121,6 +188,10 @@ int main() {
   close(pair[1]);
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair) != 0) return 2;
   backpressure_and_release(pair[0], pair[1]);
+  close(pair[0]);
+  close(pair[1]);
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair) != 0) return 2;
+  file_segments(pair[0], pair[1]);
   close(pair[0]);
   return check::summary("output_queue");
 }
