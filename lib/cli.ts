@@ -188,10 +188,3 @@ async function main(args: string[]): Promise<void> {
 }
 
 await main(process.argv.slice(2));
-
-// TEMPORARY until serveDir is merged: its signature as the spec gives it.
-declare module './app.js' {
-  interface App {
-    serveDir(prefix: string, root: string, options?: { spa?: string | false; cacheControl?: string }): this;
-  }
-}
