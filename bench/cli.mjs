@@ -1,14 +1,21 @@
 // Command-line options of bench/run.mjs.
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { SERVERS, findServer } from './servers/index.mjs';
+import { SERVERS, FILES_SERVERS, findServer } from './servers/index.mjs';
 import { MODES, findMode } from './modes.mjs';
+import { FILE_SCENARIO_NAMES } from './files/scenarios.mjs';
 
 export const USAGE = `usage: node bench/run.mjs [options]     (npm run bench -- [options])
 
   --quick                about 1 s a measurement (whole run < 5 min)
+  --suite files          the static-file suite instead (see bench/README.md): servers
+                         ${FILES_SERVERS.map((s) => s.name).join(', ')};
+                         scenarios ${FILE_SCENARIO_NAMES.join(', ')}; wrk keep-alive only
   --server a,b           servers (default: all): ${SERVERS.map((s) => s.name).join(', ')}
   --scenario a,b         route, file, handler (default: all a server has)
+  --rounds N             files suite: interleaved rounds, medians reported (default 3, --quick 1)
+  --large-connections N  files suite: connections for the 100 MiB file (default 100, --quick 10)
+  --large-duration S     files suite: seconds measured for the 100 MiB file (default 20, --quick 3)
   --mode a,b             ${MODES.map((m) => m.name).join(', ')} (default: all)
   --protocol fapws       the Fapws4 seed matrix: ab -n N -c C, N in 1000,10000,50000,
                          C in 10,100,500,1000, three times each (--quick: N 1000,10000,
@@ -63,6 +70,10 @@ export function parseCli(argv, cpus = os.availableParallelism?.() ?? os.cpus().l
     args: argv,
     options: {
       quick: { type: 'boolean', default: false },
+      suite: { type: 'string' },
+      rounds: { type: 'string' },
+      'large-connections': { type: 'string' },
+      'large-duration': { type: 'string' },
       server: { type: 'string' },
       scenario: { type: 'string' },
       mode: { type: 'string' },
@@ -86,15 +97,27 @@ export function parseCli(argv, cpus = os.availableParallelism?.() ?? os.cpus().l
   const split = splitCpus(cpus);
   const serverCpus = values['server-cpus'] ?? split?.server;
   const loadCpus = values['load-cpus'] ?? split?.load;
+  const suite = values.suite ?? 'default';
+  if (!['default', 'files'].includes(suite)) throw new Error(`unknown --suite "${suite}" (default or files)`);
+  const files = suite === 'files';
+  if (files && values.protocol) throw new Error('--protocol and --suite files do not go together');
+  if (!files) {
+    for (const k of ['rounds', 'large-connections', 'large-duration']) {
+      if (values[/** @type {'rounds'} */ (k)] !== undefined) throw new Error(`--${k} is for --suite files`);
+    }
+  }
+  const scenarioNames = files ? FILE_SCENARIO_NAMES : ['route', 'file', 'handler'];
   const scenarios = list(values.scenario);
   for (const s of scenarios ?? []) {
-    if (!['route', 'file', 'handler'].includes(s)) throw new Error(`unknown scenario "${s}"; scenarios: route, file, handler`);
+    if (!scenarioNames.includes(s)) throw new Error(`unknown scenario "${s}"; scenarios: ${scenarioNames.join(', ')}`);
   }
+  const serverList = files ? FILES_SERVERS : SERVERS;
   return {
     help: values.help,
     quick,
+    suite,
     protocol: values.protocol ?? null,
-    servers: (list(values.server) ?? SERVERS.map((s) => s.name)).map(findServer),
+    servers: (list(values.server) ?? serverList.map((s) => s.name)).map((n) => findServer(n, serverList)),
     explicitServers: values.server !== undefined,
     scenarios: scenarios ?? null,
     modes: (list(values.mode) ?? MODES.map((m) => m.name)).map(findMode),
@@ -109,6 +132,9 @@ export function parseCli(argv, cpus = os.availableParallelism?.() ?? os.cpus().l
     settleMaxMs: (positive(values['settle-max'], 'settle-max') ?? (quick ? 3 : 60)) * 1000,
     out: values.out ?? null,
     install: !values['no-install'],
+    rounds: positive(values.rounds, 'rounds') ?? (quick ? 1 : 3),
+    largeConnections: positive(values['large-connections'], 'large-connections') ?? null,
+    largeDuration: positive(values['large-duration'], 'large-duration') ?? null,
   };
 }
 

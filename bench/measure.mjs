@@ -7,8 +7,10 @@ import { abArgs, parseAb } from './tools/ab.mjs';
 
 /**
  * @typedef {import('./modes.mjs').Mode} Mode
+ * `timeoutS`: wrk's per-response timeout (large files); `sampleRssMs`: also sample the server
+ * tree's resident memory this often during the run (its start and peak go in the row).
  * @typedef {{ mode: Mode, url: string, connections: number, seconds?: number, requests?: number,
- *   loadCpus?: string, loadCores: number }} Load
+ *   loadCpus?: string, loadCores: number, timeoutS?: number, sampleRssMs?: number }} Load
  */
 
 /** The tool command line for a load. @param {Load} l */
@@ -16,7 +18,7 @@ export function toolCommand(l) {
   if (l.mode.tool === 'wrk') {
     return {
       cmd: 'wrk',
-      args: wrkArgs({ url: l.url, connections: l.connections, threads: l.loadCores, seconds: l.seconds ?? 1, pipeline: l.mode.pipeline }),
+      args: wrkArgs({ url: l.url, connections: l.connections, threads: l.loadCores, seconds: l.seconds ?? 1, pipeline: l.mode.pipeline, timeout: l.timeoutS }),
     };
   }
   return {
@@ -24,6 +26,9 @@ export function toolCommand(l) {
     args: abArgs({ url: l.url, concurrency: l.connections, requests: l.requests, seconds: l.seconds, keepalive: l.mode.keepalive }),
   };
 }
+
+/** @param {number} mb */
+const round1 = (mb) => Math.round(mb * 10) / 10;
 
 /** @param {Load} l */
 function timeoutMs(l) {
@@ -50,8 +55,11 @@ export async function measureLoad(l) {
   const client0 = reapedChildrenCpuSeconds();
   const busy0 = machineBusySeconds();
   const self0 = process.cpuUsage();
+  const rssStart = l.sampleRssMs ? treeMemoryMb(l.serverPid).rss : 0;
+  let rssPeak = rssStart;
+  const sampler = l.sampleRssMs ? setInterval(() => (rssPeak = Math.max(rssPeak, treeMemoryMb(l.serverPid).rss)), l.sampleRssMs) : null;
   const t0 = process.hrtime.bigint();
-  const r = await runBounded({ cmd, args, cpus: l.loadCpus, timeoutMs: timeoutMs(l) });
+  const r = await runBounded({ cmd, args, cpus: l.loadCpus, timeoutMs: timeoutMs(l) }).finally(() => sampler && clearInterval(sampler));
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const serverCpu = treeCpuSeconds(l.serverPid) - cpu0;
   const clientCpu = reapedChildrenCpuSeconds() - client0;
@@ -61,7 +69,7 @@ export async function measureLoad(l) {
   const mem = treeMemoryMb(l.serverPid);
   const raw = `$ ${command}\n${r.stdout}${r.stderr ? `\n[stderr]\n${r.stderr}` : ''}`;
   if (r.timedOut) throw Object.assign(new Error(`${cmd} did not finish in time (killed)`), { raw });
-  /** @type {{ requests: number, seconds: number, requests_per_s: number, p50_ms: number | null, p99_ms: number | null }} */
+  /** @type {{ requests: number, seconds: number, requests_per_s: number, p50_ms: number | null, p99_ms: number | null, bytes?: number }} */
   let parsed;
   let errors;
   /** @type {string[]} */
@@ -107,6 +115,10 @@ export async function measureLoad(l) {
     p99_ms: parsed.p99_ms,
     errors,
     rss_mb: Math.round(mem.hwm * 10) / 10,
+    ...(typeof parsed.bytes === 'number'
+      ? { bytes: parsed.bytes, bytes_per_s: parsed.bytes / parsed.seconds, bytes_per_cpu_s: serverCpu > 0 ? parsed.bytes / serverCpu : null }
+      : {}),
+    ...(l.sampleRssMs ? { rss_start_mb: round1(rssStart), rss_peak_mb: round1(Math.max(rssPeak, treeMemoryMb(l.serverPid).rss)) } : {}),
     notes,
   };
 }

@@ -16,6 +16,7 @@ import { markdownTable, ratioTable } from './report.mjs';
 import { barChart } from './svg.mjs';
 import { FULL, QUICK, matrix } from './fapws.mjs';
 import { killAll } from './processes.mjs';
+import { runFiles } from './files/run.mjs';
 
 const DEFAULT_OUT = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -41,6 +42,10 @@ async function main() {
   }
   if (opts.help) {
     console.log(USAGE);
+    return;
+  }
+  if (opts.suite === 'files') {
+    await runFiles(opts, { outDir: opts.out ?? DEFAULT_OUT, version });
     return;
   }
   const fapws = opts.protocol === 'fapws';

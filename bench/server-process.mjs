@@ -29,11 +29,11 @@ function canConnect(port) {
 
 /**
  * @param {import('./servers/index.mjs').ServerDef} def
- * @param {{ cpus?: string, workers: number, timeoutMs?: number }} o
+ * @param {{ cpus?: string, workers: number, timeoutMs?: number, root?: string }} o `root`: the files suite's fixture dir
  */
-export async function startServer(def, { cpus, workers, timeoutMs = 15000 }) {
+export async function startServer(def, { cpus, workers, timeoutMs = 15000, root }) {
   const port = /** @type {number} */ (await freePort());
-  const c = def.command({ port, workers });
+  const c = def.command({ port, workers, root });
   // Config dirs go too when the harness is interrupted (the exit hook runs after Ctrl-C's kill).
   const removeDir = () => c.dir && rmSync(c.dir, { recursive: true, force: true });
   process.once('exit', removeDir);

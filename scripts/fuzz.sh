@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the native request parser, message analysis, request-target forms and chunked decoder
-# (fuzz/parser_fuzz.cc), then the HTTP/1 session fed whole against fed in pieces
-# (fuzz/session_fuzz.cc), with libFuzzer under ASan+UBSan, each for a fixed time.
+# (fuzz/parser_fuzz.cc), the HTTP/1 session fed whole against fed in pieces (fuzz/session_fuzz.cc),
+# then the static-files header values and URL path mapping (fuzz/headers_fuzz.cc), with libFuzzer
+# under ASan+UBSan, each for a fixed time.
 #
 #   scripts/fuzz.sh [seconds]     per target; default 60
 #
@@ -31,26 +32,31 @@ fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/uvhttp-fuzz.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/corpus" fuzz-out
-cp fuzz/corpus/* "$work/corpus/"
+mkdir -p fuzz-out
 
-http_sources=(native/http/parser.cc native/http/message.cc native/http/request_target.cc native/http/http_errors.cc)
-# Each target: its name, then the sources beyond http_sources.
-targets=("parser_fuzz:" "session_fuzz:native/http/session.cc")
+http_sources="native/http/parser.cc native/http/message.cc native/http/request_target.cc native/http/http_errors.cc"
+files_sources="native/http/range.cc native/http/http_date.cc native/http/conditional.cc"
+files_sources+=" native/http/content_coding.cc native/handlers/file_path.cc"
+# Each target: name|sources|seed corpus directory|dictionary. Header values are not requests, so the
+# headers target has seeds and tokens of its own.
+targets=(
+  "parser_fuzz|$http_sources|fuzz/corpus|fuzz/http.dict"
+  "session_fuzz|$http_sources native/http/session.cc|fuzz/corpus|fuzz/http.dict"
+  "headers_fuzz|$files_sources|fuzz/corpus-headers|fuzz/headers.dict"
+)
 
 for entry in "${targets[@]}"; do
-  name="${entry%%:*}"
-  extra="${entry#*:}"
+  IFS='|' read -r name sources seeds dict <<<"$entry"
   echo "building fuzz/$name.cc" >&2
   # shellcheck disable=SC2086
   clang++ -std=c++17 -O1 -g -Wall -Wextra -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    -Inative -Itest/native "${http_sources[@]}" $extra "fuzz/$name.cc" -o "$work/$name"
+    -Inative -Itest/native $sources "fuzz/$name.cc" -o "$work/$name"
 
   echo "fuzzing $name for ${secs}s" >&2
   mkdir -p "$work/corpus-$name"
-  cp "$work/corpus/"* "$work/corpus-$name/"
+  cp "$seeds/"* "$work/corpus-$name/"
   status=0
-  "$work/$name" "$work/corpus-$name" -dict=fuzz/http.dict -max_total_time="$secs" -print_final_stats=1 \
+  "$work/$name" "$work/corpus-$name" -dict="$dict" -max_total_time="$secs" -print_final_stats=1 \
     -artifact_prefix="$root/fuzz-out/$name-" >"$work/$name.log" 2>&1 || status=$?
 
   executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name.log" | tail -n 1)"

@@ -1,10 +1,12 @@
 // The servers the harness knows: what each serves (its scenarios), how to start it, and what
 // it needs installed. Each runs pinned to the server cores; see ../run.mjs.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeNginx } from './nginx.mjs';
-import { writeApache } from './apache.mjs';
+import { writeApache, writeApacheFiles } from './apache.mjs';
+import { writeNginxFiles } from './nginx-files.mjs';
+import { ensureBun } from '../peers.mjs';
 
 const here = (/** @type {string} */ f) => fileURLToPath(new URL(f, import.meta.url));
 
@@ -13,8 +15,12 @@ const here = (/** @type {string} */ f) => fileURLToPath(new URL(f, import.meta.u
  * `file` a 13-byte file read from disk, `handler` user JavaScript called for every request.
  * @typedef {{ name: 'route' | 'file' | 'handler', path: string }} Scenario
  * @typedef {{ cmd: string, args: string[], env?: NodeJS.ProcessEnv, dir?: string }} Command
+ * @typedef {{ port: number, workers: number, root?: string }} CommandOptions `root`: the file fixture dir (files suite)
  * @typedef {{ name: string, describe: string, scenarios: Scenario[],
- *   requires: () => string | null, bin?: string, command: (o: { port: number, workers: number }) => Command }} ServerDef
+ *   requires: () => string | null, bin?: string, command: (o: CommandOptions) => Command,
+ *   prepare?: (o: { install: boolean, log: (s: string) => void }) => string | null,
+ *   files?: string[] }} ServerDef `prepare`: install an on-demand peer, return why it cannot run (or null);
+ *   `files`: the files-suite scenarios it serves (see ../files/scenarios.mjs)
  */
 
 /** @param {string} bin */
@@ -37,7 +43,13 @@ function hasPackage(pkg) {
 }
 
 /** @param {string} script @returns {ServerDef['command']} */
-const nodeScript = (script) => ({ port }) => ({ cmd: process.execPath, args: [here(script), String(port)] });
+const nodeScript = (script) => ({ port, root }) => ({ cmd: process.execPath, args: [here(script), String(port), ...(root ? [root] : [])] });
+
+/** @param {string | undefined} root */
+const needRoot = (root) => {
+  if (!root) throw new Error('a files-suite server needs the fixture dir');
+  return root;
+};
 
 /**
  * uvhttp runs from its build output (dist/ and the native addon, from build/ or prebuilds/):
@@ -56,6 +68,87 @@ const loadUvhttp = () => {
   const why = (r.stderr || '').split('\n').find((l) => /Error/.test(l)) ?? `exit ${r.status}`;
   return `uvhttp does not load (${why.trim()}): run \`npm run build\``;
 };
+
+/** The build has app.serveDir (the static-files feature). */
+const hasServeDir = () => {
+  const why = uvhttpBuilt();
+  if (why) return why;
+  try {
+    if (/\bserveDir\s*\(/.test(readFileSync(here('../../dist/app.js'), 'utf8'))) return null;
+  } catch {
+    // Laid out differently: let the server itself fail at start with its own message.
+    return null;
+  }
+  return 'this uvhttp build has no app.serveDir: rebuild (`npm run build:ts`) from a tree that has it';
+};
+
+/** Set by bun-files' prepare: the bun binary found or installed on demand. */
+let bunPath = /** @type {string | null} */ (null);
+
+/**
+ * The static-file suite's servers (`--suite files`). `files` lists the scenarios each serves;
+ * uvhttp-static is the ceiling for small files: the same bytes as static routes.
+ * @type {ServerDef[]}
+ */
+export const FILES_SERVERS = [
+  {
+    name: 'uvhttp-files',
+    describe: "uvhttp, app.serveDir('/', dir) at its defaults",
+    scenarios: [],
+    files: ['13b', '4k', '1m', '100m'],
+    requires: hasServeDir,
+    command: ({ port, root }) => nodeScript('./uvhttp-files.mjs')({ port, workers: 1, root: needRoot(root) }),
+  },
+  {
+    name: 'uvhttp-static',
+    describe: 'uvhttp, the small files as native static routes (app.static)',
+    scenarios: [],
+    files: ['13b', '4k'],
+    requires: uvhttpBuilt,
+    command: ({ port, root }) => nodeScript('./uvhttp-static.mjs')({ port, workers: 1, root: needRoot(root) }),
+  },
+  {
+    name: 'nginx-files',
+    describe: 'nginx, sendfile, tcp_nopush, open_file_cache',
+    scenarios: [],
+    files: ['13b', '4k', '1m', '100m'],
+    bin: 'nginx',
+    requires: () => (hasBinary('nginx') ? null : 'nginx is not installed (Debian package nginx-light)'),
+    command: ({ port, workers, root }) => writeNginxFiles({ port, workers, root: needRoot(root) }),
+  },
+  {
+    name: 'apache-files',
+    describe: 'Apache httpd, event MPM defaults, EnableSendfile On',
+    scenarios: [],
+    files: ['13b', '4k', '1m', '100m'],
+    bin: 'apache2',
+    requires: () => (hasBinary('apache2') ? null : 'apache2 is not installed (Debian package apache2)'),
+    command: ({ port, root }) => writeApacheFiles({ port, root: needRoot(root) }),
+  },
+  {
+    name: 'fastify-static',
+    describe: '@fastify/static at its defaults',
+    scenarios: [],
+    files: ['13b', '4k', '1m', '100m'],
+    requires: () =>
+      hasPackage('fastify') && hasPackage('@fastify/static') ? null : 'npm packages fastify and @fastify/static are missing: run `npm install` (devDependencies)',
+    command: ({ port, root }) => nodeScript('./fastify-static.mjs')({ port, workers: 1, root: needRoot(root) }),
+  },
+  {
+    name: 'bun-files',
+    describe: 'Bun.serve, new Response(Bun.file(path)) per request',
+    scenarios: [],
+    files: ['13b', '4k', '1m', '100m'],
+    prepare: ({ install, log }) => {
+      const r = ensureBun({ install, log });
+      if ('reason' in r) return r.reason;
+      bunPath = r.path;
+      return null;
+    },
+    requires: () => (bunPath ? null : 'Bun is not installed'),
+    command: ({ port, root }) => ({ cmd: /** @type {string} */ (bunPath), args: [here('./bun-files.mjs'), String(port), needRoot(root)] }),
+  },
+];
 
 /** @type {ServerDef[]} */
 export const SERVERS = [
@@ -117,32 +210,31 @@ export const SERVERS = [
 
 /**
  * UVHTTP_BASELINE=<another uvhttp checkout, built> adds uvhttp-static-baseline and
- * uvhttp-dynamic-baseline: the same two servers on that build, measured in the same run, so a change
+ * uvhttp-dynamic-baseline (and, in the files suite, uvhttp-static-baseline and
+ * uvhttp-files-baseline): the same servers on that build, measured in the same run, so a change
  * to the core is compared with what it replaces under the same conditions.
  */
 const baseline = process.env.UVHTTP_BASELINE;
 if (baseline) {
   const entry = pathToFileURL(`${baseline.replace(/\/$/, '')}/dist/index.js`).href;
-  for (const kind of ['static', 'dynamic']) {
-    const own = SERVERS.find((x) => x.name === `uvhttp-${kind}`);
-    if (!own) continue;
-    SERVERS.splice(SERVERS.indexOf(own) + 1, 0, {
-      ...own,
-      name: `uvhttp-${kind}-baseline`,
-      describe: `${own.describe}, baseline build in ${baseline}`,
-      requires: () => (existsSync(new URL(entry)) ? null : `no built uvhttp in ${baseline}`),
-      command: ({ port }) => ({
-        cmd: process.execPath,
-        args: [here(`./uvhttp-${kind}.mjs`), String(port)],
-        env: { ...process.env, UVHTTP_BENCH_ENTRY: entry },
-      }),
-    });
+  for (const list of [SERVERS, FILES_SERVERS]) {
+    for (const kind of ['static', 'dynamic', 'files']) {
+      const own = list.find((x) => x.name === `uvhttp-${kind}`);
+      if (!own) continue;
+      list.splice(list.indexOf(own) + 1, 0, {
+        ...own,
+        name: `uvhttp-${kind}-baseline`,
+        describe: `${own.describe}, baseline build in ${baseline}`,
+        requires: () => (existsSync(new URL(entry)) ? null : `no built uvhttp in ${baseline}`),
+        command: (o) => ({ ...own.command(o), env: { ...process.env, UVHTTP_BENCH_ENTRY: entry } }),
+      });
+    }
   }
 }
 
-/** @param {string} name */
-export function findServer(name) {
-  const s = SERVERS.find((x) => x.name === name);
-  if (!s) throw new Error(`unknown server "${name}"; servers: ${SERVERS.map((x) => x.name).join(', ')}`);
+/** @param {string} name @param {ServerDef[]} [list] SERVERS, or FILES_SERVERS for the files suite */
+export function findServer(name, list = SERVERS) {
+  const s = list.find((x) => x.name === name);
+  if (!s) throw new Error(`unknown server "${name}"; servers: ${list.map((x) => x.name).join(', ')}`);
   return s;
 }

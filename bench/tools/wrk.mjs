@@ -5,19 +5,34 @@ import { durationMs } from './units.mjs';
 export const PIPELINE_SCRIPT = fileURLToPath(new URL('../pipeline.lua', import.meta.url));
 
 /**
- * @param {{ url: string, connections: number, threads: number, seconds: number, pipeline?: number }} o
+ * `timeout`: seconds after which wrk counts a response as timed out (default 5; a 100 MiB
+ * response to 100 connections takes longer than that).
+ * @param {{ url: string, connections: number, threads: number, seconds: number, pipeline?: number, timeout?: number }} o
  * @returns {string[]} wrk's arguments
  */
-export function wrkArgs({ url, connections, threads, seconds, pipeline = 1 }) {
-  const args = [`-t${Math.min(threads, connections)}`, `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '5s'];
+export function wrkArgs({ url, connections, threads, seconds, pipeline = 1, timeout = 5 }) {
+  const args = [`-t${Math.min(threads, connections)}`, `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', `${timeout}s`];
   if (pipeline > 1) args.push('-s', PIPELINE_SCRIPT, url, '--', String(pipeline));
   else args.push(url);
   return args;
 }
 
 /**
+ * wrk prints byte counts in binary units with two decimals: 512.00B, 1.23KB, 11.86GB.
+ * @param {string} text
+ * @returns {number} bytes
+ */
+export function binaryBytes(text) {
+  const m = /^([\d.]+)([KMGTP]?)B$/.exec(text.trim());
+  if (!m) return NaN;
+  return Number(m[1]) * 1024 ** ' KMGTP'.indexOf(m[2] || ' ');
+}
+
+/**
+ * `bytes`: everything wrk read, headers and bodies, partial responses at the end of the run
+ * included (so it is the transfer for large files even when few responses completed).
  * @typedef {{ requests: number, seconds: number, requests_per_s: number, p50_ms: number | null,
- *   p99_ms: number | null, non2xx: number, socket_errors: number,
+ *   p99_ms: number | null, non2xx: number, socket_errors: number, bytes: number,
  *   socket: { connect: number, read: number, write: number, timeout: number } }} WrkResult
  */
 
@@ -27,7 +42,7 @@ export function wrkArgs({ url, connections, threads, seconds, pipeline = 1 }) {
  * @returns {WrkResult}
  */
 export function parseWrk(out) {
-  const total = /(\d+) requests in ([\d.]+\w+), /.exec(out);
+  const total = /(\d+) requests in ([\d.]+\w+), ([\d.]+[KMGTP]?B) read/.exec(out);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
   if (!total || !rps) throw new Error(`cannot parse wrk output:\n${out}`);
   const pct = (/** @type {string} */ p) => {
@@ -46,6 +61,7 @@ export function parseWrk(out) {
     requests: Number(total[1]),
     seconds: durationMs(total[2]) / 1000,
     requests_per_s: Number(rps[1]),
+    bytes: binaryBytes(total[3]),
     p50_ms: pct('50'),
     p99_ms: pct('99'),
     non2xx: non2xx ? Number(non2xx[1]) : 0,

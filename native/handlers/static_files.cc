@@ -1,6 +1,7 @@
 #include "handlers/static_files.h"
 
 #include <cstdio>
+#include <ctime>
 #include <random>
 
 #include "handlers/file_path.h"
@@ -363,9 +364,13 @@ StaticFiles::Outcome StaticFiles::serve_file(Mount &m, CachedFile *e, const File
   const uint64_t size = rep->info.size;
   size_t count = 0;
   RangeResult ranged = RangeResult::Ignore;
-  if (r.method == Method::Get && !h.range.empty() &&
-      (h.if_range.empty() || if_range_matches(h.if_range, etag, o.last_modified, rep->mtime_s)))
-    ranged = parse_range(h.range, size, ranges_, kMaxRanges, &count);
+  if (r.method == Method::Get && !h.range.empty()) {
+    // If-Range may use a date only when Last-Modified is strong: at least a second older than now
+    // (RFC 9110 8.8.2.2), else a file rewritten within that second could get a spliced range.
+    const bool strong_date = o.last_modified && rep->mtime_s < static_cast<int64_t>(std::time(nullptr));
+    if (h.if_range.empty() || if_range_matches(h.if_range, etag, strong_date, rep->mtime_s))
+      ranged = parse_range(h.range, size, ranges_, kMaxRanges, &count);
+  }
 
   out->kind = FileReply::Kind::Response;
   out->omit_body = is_head;

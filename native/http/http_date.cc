@@ -124,7 +124,7 @@ void two(char *p, unsigned v) {
 // Howard Hinnant's days_from_civil: eras of 400 years, each with the same 146097 days, and years
 // counted from March so the leap day is the last day of the year.
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
+  if (m <= 2) --y;
   const int64_t era = (y >= 0 ? y : y - 399) / 400;
   const unsigned yoe = static_cast<unsigned>(y - era * 400);                 // [0, 399]
   const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;       // [0, 365]
@@ -141,7 +141,7 @@ void civil_from_days(int64_t z, int64_t *year, unsigned *month, unsigned *day) {
   const unsigned mp = (5 * doy + 2) / 153;                                     // [0, 11], from March
   *day = doy - (153 * mp + 2) / 5 + 1;
   *month = mp < 10 ? mp + 3 : mp - 9;
-  *year = static_cast<int64_t>(yoe) + era * 400 + (*month <= 2);
+  *year = static_cast<int64_t>(yoe) + era * 400 + (*month <= 2 ? 1 : 0);
 }
 
 bool parse_http_date(std::string_view s, int64_t *seconds_since_epoch) {

@@ -1,5 +1,6 @@
 // Runs the harness for real, in its quickest form, against uvhttp-static and node-http.
 // Only in CI (it needs wrk, taskset and a built uvhttp, and loads the machine for ~15 s).
+// The files suite's smoke runs uvhttp-files and uvhttp-static on 13 B, 4 KiB and 1 MiB, never 100 MiB.
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -31,6 +32,36 @@ describe('bench smoke', () => {
           expect(run.errors, server).toBe(0);
         }
         expect(readFileSync(join(out, 'latest.svg'), 'utf8')).toMatch(/<svg/);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(!process.env.CI)(
+    'measures uvhttp-files and uvhttp-static on small and 1 MiB files and writes the files report',
+    () => {
+      const out = mkdtempSync(join(tmpdir(), 'bench-smoke-files-'));
+      try {
+        const r = spawnSync(
+          process.execPath,
+          ['bench/run.mjs', '--suite', 'files', '--quick', '--server', 'uvhttp-files,uvhttp-static', '--scenario', '13b,4k,1m', '--settle-max', '1', '--out', out],
+          { cwd: root, encoding: 'utf8', timeout: 55_000 },
+        );
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/^\| uvhttp-files \| \*\*[\d,]+\*\* \|/m);
+        expect(r.stdout).toMatch(/÷ uvhttp-static/);
+        const doc = JSON.parse(readFileSync(join(out, 'files-latest.json'), 'utf8'));
+        expect(doc.suite).toBe('files');
+        for (const [server, scenario] of [['uvhttp-files', '13b'], ['uvhttp-files', '4k'], ['uvhttp-files', '1m'], ['uvhttp-static', '13b'], ['uvhttp-static', '4k']]) {
+          const run = doc.runs.find((/** @type {any} */ x) => x.server === server && x.scenario === scenario);
+          expect(run, `${server} ${scenario}`).toBeDefined();
+          expect(run.unsupported, `${server} ${scenario}`).toBeUndefined();
+          expect(run.per_cpu_s, `${server} ${scenario}`).toBeGreaterThan(0);
+          expect(run.errors, `${server} ${scenario}`).toBe(0);
+        }
+        expect(doc.runs.some((/** @type {any} */ x) => x.scenario === '100m')).toBe(false);
       } finally {
         rmSync(out, { recursive: true, force: true });
       }

@@ -2,7 +2,7 @@
 // machine (test/bench/fixtures/, see fixtures/README.md).
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { parseWrk, wrkArgs, PIPELINE_SCRIPT } from '../../bench/tools/wrk.mjs';
+import { parseWrk, wrkArgs, binaryBytes, PIPELINE_SCRIPT } from '../../bench/tools/wrk.mjs';
 import { parseAb, abArgs } from '../../bench/tools/ab.mjs';
 import { durationMs } from '../../bench/tools/units.mjs';
 
@@ -18,7 +18,27 @@ describe('durationMs', () => {
   });
 });
 
+describe('binaryBytes', () => {
+  it('reads wrk byte counts in binary units', () => {
+    expect(binaryBytes('512.00B')).toBe(512);
+    expect(binaryBytes('16.42MB')).toBeCloseTo(16.42 * 1024 ** 2);
+    expect(binaryBytes('3.83GB')).toBeCloseTo(3.83 * 1024 ** 3);
+    expect(binaryBytes('1.00TB')).toBe(1024 ** 4);
+    expect(binaryBytes('lots')).toBeNaN();
+  });
+});
+
 describe('parseWrk', () => {
+  it("keeps the bytes read: a large file's transfer, partial responses included", () => {
+    const r = parseWrk(fixture('wrk-large-file.txt'));
+    expect(r.requests).toBe(35);
+    expect(r.bytes).toBeCloseTo(3.83 * 1024 ** 3);
+    // More than the 35 complete 100 MiB responses: the unfinished ones count too.
+    expect(r.bytes).toBeGreaterThan(35 * 100 * 1024 ** 2);
+    expect(r.p50_ms).toBeCloseTo(756.97);
+    expect(parseWrk(fixture('wrk-keepalive.txt')).bytes).toBeCloseTo(16.42 * 1024 ** 2);
+  });
+
   it('parses a keep-alive run with --latency', () => {
     const r = parseWrk(fixture('wrk-keepalive.txt'));
     expect(r.requests).toBeGreaterThan(0);
@@ -82,6 +102,9 @@ describe('wrkArgs', () => {
   });
   it('never asks for more threads than connections', () => {
     expect(wrkArgs({ url: 'u', connections: 1, threads: 4, seconds: 1 })[0]).toBe('-t1');
+  });
+  it('takes a longer response timeout for large files', () => {
+    expect(wrkArgs({ url: 'u', connections: 100, threads: 1, seconds: 20, timeout: 30 }).slice(3, 6)).toEqual(['--latency', '--timeout', '30s']);
   });
 });
 
