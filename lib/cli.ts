@@ -21,7 +21,8 @@ Options:
   -h, --help                 print this and exit
 
 Stops (closing the server, exit code 0) on SIGINT (Ctrl-C) and SIGTERM.
-Exit codes: 0 stopped by a signal or --help, 1 the directory or the address cannot be used, 2 a bad argument.
+Exit codes: 0 stopped by a signal, or --help; 1 the directory or the address cannot
+be used; 2 a bad argument.
 `;
 
 /** An error whose message is for the user, with the exit code it ends the process with. */
@@ -136,9 +137,10 @@ async function serve(command: Command): Promise<void> {
       ...(command.cacheControl !== undefined && { cacheControl: command.cacheControl }),
     });
   } catch (err) {
+    // serveDir checks the prefix and options itself: what it refuses is a bad argument.
     const code = (err as { code?: string }).code;
-    const exit = code === 'UVHTTP_ERR_INVALID_ARG' || code === 'UVHTTP_ERR_INVALID_OPTION' ? 2 : 1;
-    throw new Exit(`uvhttp: ${(err as Error).message}`, exit);
+    if (code === 'UVHTTP_ERR_INVALID_ARG' || code === 'UVHTTP_ERR_INVALID_OPTION') throw usage((err as Error).message);
+    throw new Exit(`uvhttp: ${(err as Error).message}`, 1);
   }
 
   let address: string;

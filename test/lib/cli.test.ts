@@ -145,6 +145,9 @@ describe('a bad argument exits 2 with a message that names it', () => {
     ['two directories', ['serve', 'a', 'b'], /serve takes one directory, got also 'b'/],
     ['a prefix without its slash', ['serve', '--prefix', 'static'], /--prefix must start with '\/', got 'static'/],
     ['an empty host', ['serve', '--host='], /--host must not be empty/],
+    // Checked by serveDir itself (UVHTTP_ERR_INVALID_ARG / UVHTTP_ERR_INVALID_OPTION), after the addon loads.
+    ['a prefix serveDir refuses', ['serve', site, '--prefix', '/a*b'], /prefix/],
+    ['a Cache-Control value with a line break', ['serve', site, '--cache-control', 'no-cache\r\nX-Injected: 1'], /cacheControl/],
   ];
   it.each(cases)('%s', async (_, args, message) => {
     const r = await uvhttp(args);
