@@ -5,6 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServe } from '../helpers/cli.js';
+import { tryConnect } from '../helpers/http.js';
 import { check, ensurePrebuild, fixtures, prebuildEnv, root, run, type Ran } from './support.js';
 
 const posix = process.platform !== 'win32';
@@ -76,7 +78,7 @@ describe('the tarball', () => {
     );
 
     expect(files).toContain(`prebuilds/${process.platform}-${process.arch}/${basename(prebuild)}`);
-    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/native.js',
+    for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/cli.js', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/native.js',
       'binding.gyp', 'CMakeLists.txt', 'scripts/install.cjs', 'native/binding.cc', 'README.md', 'LICENSE', 'package.json'])
       expect(files).toContain(f);
     // every source binding.gyp compiles, so a source build works from the tarball
@@ -108,6 +110,44 @@ describe('the tarball', () => {
       expect(out.binary).toBe(join(realpathSync(installed), 'prebuilds', `${process.platform}-${process.arch}`, basename(prebuild)));
     }
   }, 180_000);
+
+  it.skipIf(!posix)('runs `npx uvhttp serve <dir>` from the installed package, and the uvhttp bin exits 0 on SIGTERM', async (ctx) => {
+    const app = join(work, 'app');
+    if (!existsSync(join(app, 'node_modules', 'uvhttp'))) return ctx.skip(); // the install test did not run
+    const bin = await nodeOnlyBin(process.execPath);
+    symlinkSync(realpathSync((await which('npx'))!), join(bin, 'npx'));
+    const env = cleanEnv(bin);
+    const site = join(work, 'site');
+    mkdirSync(site);
+    writeFileSync(join(site, 'hello.txt'), 'hello from the tarball\n');
+    const args = ['serve', site, '--port', '0', '--host', '127.0.0.1'];
+
+    // npm does not pass signals on to the command it runs: a terminal's Ctrl-C reaches the whole group.
+    const viaNpx = await startServe('npx', ['--no-install', 'uvhttp', ...args], { cwd: app, env, group: true }, 60_000);
+    try {
+      expect(viaNpx.url).toBe(`http://127.0.0.1:${viaNpx.port}/`);
+      const r = await fetch(new URL('hello.txt', viaNpx.url));
+      expect(r.status).toBe(200);
+      expect(await r.text()).toBe('hello from the tarball\n');
+      const ended = await viaNpx.stop('SIGINT');
+      expect(ended.stderr).toBe('');
+      expect(await tryConnect(viaNpx.port)).toBe('ECONNREFUSED');
+    } finally {
+      viaNpx.kill();
+    }
+
+    // The linked bin itself, as npx runs it: executable, found by its shebang, exit code 0.
+    const direct = await startServe(join(app, 'node_modules', '.bin', 'uvhttp'), args, { cwd: app, env }, 60_000);
+    try {
+      expect((await fetch(new URL('hello.txt', direct.url))).status).toBe(200);
+      const ended = await direct.stop('SIGTERM');
+      expect(ended.signal).toBeNull();
+      expect(ended.code, ended.stderr).toBe(0);
+      expect(await tryConnect(direct.port)).toBe('ECONNREFUSED');
+    } finally {
+      direct.kill();
+    }
+  }, 120_000);
 
   it.skipIf(!posix)('says what to install when it must compile and cannot', async () => {
     const bin = await nodeOnlyBin(process.execPath);

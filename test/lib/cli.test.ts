@@ -1,0 +1,173 @@
+// `uvhttp serve` (lib/cli.ts) as a user runs it: a child process from dist/cli.js that prints where it
+// serves, serves the directory, and exits 0 with its port closed on SIGTERM and SIGINT; --help; and the
+// exit codes of a bad argument (2) and of a directory it cannot serve (1).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runToEnd, startServe, type Served } from '../helpers/cli.js';
+import { tryConnect } from '../helpers/http.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = join(root, 'dist', 'cli.js');
+const site = mkdtempSync(join(tmpdir(), 'uvhttp-cli-'));
+const running: Served[] = [];
+
+const uvhttp = (args: string[], cwd = root) => runToEnd(process.execPath, [cli, ...args], { cwd });
+async function serve(args: string[], cwd = root): Promise<Served> {
+  const s = await startServe(process.execPath, [cli, 'serve', ...args], { cwd });
+  running.push(s);
+  return s;
+}
+
+beforeAll(async () => {
+  // The CLI runs from dist/ as the package ships it: compile the TypeScript first.
+  const tsc = await runToEnd('npm', ['run', 'build:ts'], { cwd: root }, 60_000);
+  if (tsc.code !== 0) throw new Error(`npm run build:ts failed\n${tsc.stdout}\n${tsc.stderr}`);
+  writeFileSync(join(site, 'hello.txt'), 'hello from a file\n');
+  writeFileSync(join(site, 'index.html'), '<!doctype html><title>index</title>\n');
+  writeFileSync(join(site, 'app.html'), '<!doctype html><title>app</title>\n');
+  mkdirSync(join(site, 'sub'));
+  writeFileSync(join(site, 'sub', 'page.txt'), 'nested\n');
+}, 60_000);
+
+afterEach(() => {
+  for (const s of running.splice(0)) s.kill();
+});
+
+afterAll(() => rmSync(site, { recursive: true, force: true }));
+
+describe('the executable', () => {
+  it('starts with a shebang line, so npm can link it as the uvhttp bin', () => {
+    expect(readFileSync(cli, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node');
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    expect(pkg.bin).toEqual({ uvhttp: './dist/cli.js' });
+  });
+});
+
+describe('uvhttp serve', () => {
+  it('prints the directory and URL, serves files under it, and exits 0 on SIGTERM with the port closed', async () => {
+    const s = await serve([site, '--port', '0', '--host', '127.0.0.1']);
+    expect(s.dir).toBe(site);
+    expect(s.url).toBe(`http://127.0.0.1:${s.port}/`);
+    expect(s.port).toBeGreaterThan(0);
+
+    const hello = await fetch(new URL('hello.txt', s.url));
+    expect(hello.status).toBe(200);
+    expect(hello.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await hello.text()).toBe('hello from a file\n');
+    expect(await (await fetch(new URL('sub/page.txt', s.url))).text()).toBe('nested\n');
+    expect(await (await fetch(s.url)).text()).toContain('<title>index</title>');
+    expect((await fetch(new URL('missing.txt', s.url))).status).toBe(404);
+
+    // fetch keeps its connection open: the server must not wait for it.
+    const ended = await s.stop('SIGTERM', 5000);
+    expect(ended.signal).toBeNull();
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(await tryConnect(s.port)).toBe('ECONNREFUSED');
+  });
+
+  it('exits 0 on SIGINT (Ctrl-C) with the port closed', async () => {
+    const s = await serve([site, '--port', '0', '--host', '127.0.0.1']);
+    expect((await fetch(new URL('hello.txt', s.url))).status).toBe(200);
+    const ended = await s.stop('SIGINT', 5000);
+    expect(ended.signal).toBeNull();
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(await tryConnect(s.port)).toBe('ECONNREFUSED');
+  });
+
+  it('serves the current directory on every interface by default, and prints a localhost URL for it', async () => {
+    const s = await serve(['--port', '0'], site);
+    expect(s.dir).toBe(site);
+    expect(s.url).toBe(`http://localhost:${s.port}/`);
+    expect(s.line).toMatch(/all interfaces/);
+    expect(await (await fetch(`http://127.0.0.1:${s.port}/hello.txt`)).text()).toBe('hello from a file\n');
+    expect((await s.stop('SIGTERM')).code).toBe(0);
+  });
+
+  it('passes --prefix, --cache-control and --spa to serveDir', async () => {
+    const s = await serve([site, '--port', '0', '--host', '127.0.0.1', '--prefix', '/static', '--cache-control', 'no-cache', '--spa']);
+    expect(s.url).toBe(`http://127.0.0.1:${s.port}/static/`);
+    const hello = await fetch(`http://127.0.0.1:${s.port}/static/hello.txt`);
+    expect(hello.status).toBe(200);
+    expect(hello.headers.get('cache-control')).toBe('no-cache');
+    expect((await fetch(`http://127.0.0.1:${s.port}/hello.txt`)).status).toBe(404);
+    // A page request for a path that is no file gets the SPA's index.html; other requests a 404.
+    const page = await fetch(`http://127.0.0.1:${s.port}/static/some/route`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>index</title>');
+    expect((await fetch(`http://127.0.0.1:${s.port}/static/some/route`, { headers: { accept: 'application/json' } })).status).toBe(404);
+    expect((await s.stop('SIGTERM')).code).toBe(0);
+  });
+
+  it('takes an HTML file after --spa as its value, and a directory after --spa as the directory', async () => {
+    const a = await serve(['--spa', 'app.html', site, '--port', '0', '--host', '127.0.0.1']);
+    expect(a.dir).toBe(site);
+    expect(await (await fetch(new URL('route', a.url), { headers: { accept: 'text/html' } })).text()).toContain('<title>app</title>');
+    expect((await a.stop('SIGTERM')).code).toBe(0);
+
+    const b = await serve(['--port', '0', '--host', '127.0.0.1', '--spa', site]);
+    expect(b.dir).toBe(site);
+    expect(await (await fetch(new URL('route', b.url), { headers: { accept: 'text/html' } })).text()).toContain('<title>index</title>');
+    expect((await b.stop('SIGTERM')).code).toBe(0);
+  });
+
+  it('exits 1 with a message when the port is taken', async () => {
+    const first = await serve([site, '--port', '0', '--host', '127.0.0.1']);
+    const r = await uvhttp(['serve', site, '--port', String(first.port), '--host', '127.0.0.1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${first.port}`);
+    expect(r.stdout).toBe('');
+    expect((await first.stop('SIGTERM')).code).toBe(0);
+  });
+});
+
+describe('uvhttp --help', () => {
+  it.each([['--help'], ['-h'], ['serve', '--help']])('%s prints the usage and exits 0', async (...args) => {
+    const r = await uvhttp(args);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^Usage: uvhttp serve \[dir\] \[options\]/);
+    for (const flag of ['--port', '--host', '--prefix', '--spa', '--cache-control', '--help', 'SIGINT', 'SIGTERM']) expect(r.stdout).toContain(flag);
+  });
+});
+
+describe('a bad argument exits 2 with a message that names it', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['an unknown flag', ['serve', '--bogus'], /Unknown option '--bogus'/],
+    ['a port that is not a number', ['serve', '--port', 'abc'], /--port must be an integer from 0 to 65535, got 'abc'/],
+    ['a port over 65535', ['serve', '--port', '65536'], /--port must be an integer from 0 to 65535, got '65536'/],
+    ['a negative port', ['serve', '--port=-1'], /--port must be an integer/],
+    ['a port without its value', ['serve', '--port'], /--port <value>' argument missing/],
+    ['no command', [], /missing command/],
+    ['another command', ['start'], /unknown command 'start'/],
+    ['two directories', ['serve', 'a', 'b'], /serve takes one directory, got also 'b'/],
+    ['a prefix without its slash', ['serve', '--prefix', 'static'], /--prefix must start with '\/', got 'static'/],
+    ['an empty host', ['serve', '--host='], /--host must not be empty/],
+    // Checked by serveDir itself (UVHTTP_ERR_INVALID_ARG / UVHTTP_ERR_INVALID_OPTION), after the addon loads.
+    ['a prefix serveDir refuses', ['serve', site, '--prefix', '/a*b'], /prefix/],
+    ['a Cache-Control value with a line break', ['serve', site, '--cache-control', 'no-cache\r\nX-Injected: 1'], /cacheControl/],
+  ];
+  it.each(cases)('%s', async (_, args, message) => {
+    const r = await uvhttp(args);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toContain('uvhttp --help');
+  });
+});
+
+describe('a directory it cannot serve exits 1', () => {
+  it('one that does not exist', async () => {
+    const r = await uvhttp(['serve', join(site, 'nope')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`cannot serve ${join(site, 'nope')}: no such directory`);
+  });
+
+  it('a file', async () => {
+    const r = await uvhttp(['serve', join(site, 'hello.txt')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`cannot serve ${join(site, 'hello.txt')}: not a directory`);
+  });
+});
