@@ -36,9 +36,15 @@ export function check(r: Ran, what: string): Ran {
   return r;
 }
 
+// The newest mtime of the matching files below dir, subdirectories included (native/ is grouped
+// by layer: a change in native/handlers/ must make the prebuild stale too).
 function newest(dir: string, match: (name: string) => boolean): number {
   let t = 0;
-  for (const name of readdirSync(dir)) if (match(name)) t = Math.max(t, statSync(join(dir, name)).mtimeMs);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) t = Math.max(t, newest(path, match));
+    else if (match(entry.name)) t = Math.max(t, statSync(path).mtimeMs);
+  }
   return t;
 }
 
