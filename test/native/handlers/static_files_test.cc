@@ -576,6 +576,22 @@ void stats() {
               "the cache holds the entries (misses included) and big.bin's fd");
 }
 
+// After done() the reply has been queued (the queue holds its own references), so an entry evicted by
+// that trim must not keep its descriptor open through the handler's reply buffers.
+void descriptors_after_done() {
+  FileCacheLimits limits;
+  limits.max_file_size = 16;
+  limits.max_entries = 1; // big.bin's sibling look-ups (.br, .gz) are newer: big.bin goes first
+  StaticFiles sf(limits);
+  sf.load_types(kTypes);
+  mount(sf, "/", "a");
+  Got g = ask(sf, "GET", "/big.bin"); // ask() calls done()
+  check::that(g.file_parts == 1, "big.bin is sent from its descriptor");
+  check::that(sf.cache().entries() == 1 && !sf.cache().open_files(),
+              "after done() an evicted entry's descriptor is closed (open files: " +
+                  std::to_string(sf.cache().open_files()) + ")");
+}
+
 } // namespace
 
 int main() {
@@ -620,6 +636,7 @@ int main() {
   precompressed();
   spa();
   stats();
+  descriptors_after_done();
 
   std::system(("rm -rf '" + top + "'").c_str());
   return check::summary("static_files");
