@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes the native request parser, message analysis, request-target forms and chunked decoder
 # (fuzz/parser_fuzz.cc), then the HTTP/1 session fed whole against fed in pieces
-# (fuzz/session_fuzz.cc), with libFuzzer under ASan+UBSan, each for a fixed time.
+# (fuzz/session_fuzz.cc), then the file handler on a fixed temp tree (fuzz/static_files_fuzz.cc),
+# with libFuzzer under ASan+UBSan, each for a fixed time. A target with its own dictionary
+# (fuzz/<name>.dict) gets it on top of fuzz/http.dict.
 #
 #   scripts/fuzz.sh [seconds]     per target; default 60
 #
@@ -36,7 +38,10 @@ cp fuzz/corpus/* "$work/corpus/"
 
 http_sources=(native/http/parser.cc native/http/message.cc native/http/request_target.cc native/http/http_errors.cc)
 # Each target: its name, then the sources beyond http_sources.
-targets=("parser_fuzz:" "session_fuzz:native/http/session.cc")
+file_sources="native/handlers/static_files.cc native/handlers/open_file_cache.cc native/handlers/file_path.cc \
+native/handlers/mime_types.cc native/io/file_io.cc native/http/http_date.cc native/http/range.cc native/http/conditional.cc \
+native/http/content_coding.cc native/core/router.cc"
+targets=("parser_fuzz:" "session_fuzz:native/http/session.cc" "static_files_fuzz:$file_sources")
 
 for entry in "${targets[@]}"; do
   name="${entry%%:*}"
@@ -46,11 +51,14 @@ for entry in "${targets[@]}"; do
   clang++ -std=c++17 -O1 -g -Wall -Wextra -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
     -Inative -Itest/native "${http_sources[@]}" $extra "fuzz/$name.cc" -o "$work/$name"
 
+  cp fuzz/http.dict "$work/$name.dict"
+  if [ -f "fuzz/$name.dict" ]; then cat "fuzz/$name.dict" >>"$work/$name.dict"; fi
+
   echo "fuzzing $name for ${secs}s" >&2
   mkdir -p "$work/corpus-$name"
   cp "$work/corpus/"* "$work/corpus-$name/"
   status=0
-  "$work/$name" "$work/corpus-$name" -dict=fuzz/http.dict -max_total_time="$secs" -print_final_stats=1 \
+  "$work/$name" "$work/corpus-$name" -dict="$work/$name.dict" -max_total_time="$secs" -print_final_stats=1 \
     -artifact_prefix="$root/fuzz-out/$name-" >"$work/$name.log" 2>&1 || status=$?
 
   executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name.log" | tail -n 1)"
