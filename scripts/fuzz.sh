@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzes the native request parser, message analysis, request-target forms and chunked decoder
 # (fuzz/parser_fuzz.cc), the HTTP/1 session fed whole against fed in pieces (fuzz/session_fuzz.cc),
-# then the static-files header values and URL path mapping (fuzz/headers_fuzz.cc), with libFuzzer
-# under ASan+UBSan, each for a fixed time.
+# the static-files header values and URL path mapping (fuzz/headers_fuzz.cc), then the file handler on
+# a fixed temp tree (fuzz/static_files_fuzz.cc), with libFuzzer under ASan+UBSan, each for a fixed
+# time. A target with a dictionary of its own (fuzz/<name>.dict) gets it on top of its base one.
 #
 #   scripts/fuzz.sh [seconds]     per target; default 60
 #
@@ -37,12 +38,15 @@ mkdir -p fuzz-out
 http_sources="native/http/parser.cc native/http/message.cc native/http/request_target.cc native/http/http_errors.cc"
 files_sources="native/http/range.cc native/http/http_date.cc native/http/conditional.cc"
 files_sources+=" native/http/content_coding.cc native/handlers/file_path.cc"
-# Each target: name|sources|seed corpus directory|dictionary. Header values are not requests, so the
-# headers target has seeds and tokens of its own.
+handler_sources="$http_sources $files_sources native/handlers/static_files.cc native/handlers/open_file_cache.cc"
+handler_sources+=" native/handlers/mime_types.cc native/io/file_io.cc native/core/router.cc"
+# Each target: name|sources|seed corpus directory|base dictionary. Header values are not requests, so
+# the headers target has seeds and tokens of its own.
 targets=(
   "parser_fuzz|$http_sources|fuzz/corpus|fuzz/http.dict"
   "session_fuzz|$http_sources native/http/session.cc|fuzz/corpus|fuzz/http.dict"
   "headers_fuzz|$files_sources|fuzz/corpus-headers|fuzz/headers.dict"
+  "static_files_fuzz|$handler_sources|fuzz/corpus|fuzz/http.dict"
 )
 
 for entry in "${targets[@]}"; do
@@ -52,11 +56,14 @@ for entry in "${targets[@]}"; do
   clang++ -std=c++17 -O1 -g -Wall -Wextra -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
     -Inative -Itest/native $sources "fuzz/$name.cc" -o "$work/$name"
 
+  cp "$dict" "$work/$name.dict"
+  if [ -f "fuzz/$name.dict" ] && [ "fuzz/$name.dict" != "$dict" ]; then cat "fuzz/$name.dict" >>"$work/$name.dict"; fi
+
   echo "fuzzing $name for ${secs}s" >&2
   mkdir -p "$work/corpus-$name"
   cp "$seeds/"* "$work/corpus-$name/"
   status=0
-  "$work/$name" "$work/corpus-$name" -dict="$dict" -max_total_time="$secs" -print_final_stats=1 \
+  "$work/$name" "$work/corpus-$name" -dict="$work/$name.dict" -max_total_time="$secs" -print_final_stats=1 \
     -artifact_prefix="$root/fuzz-out/$name-" >"$work/$name.log" 2>&1 || status=$?
 
   executions="$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name.log" | tail -n 1)"

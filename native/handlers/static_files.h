@@ -86,8 +86,13 @@ public:
   // Answers a request the router did not match. Everything *out points to is valid until done() or
   // the next call. now is the loop's clock (milliseconds). May throw std::bad_alloc.
   void handle(const FileRequest &request, uint64_t now, FileReply *out);
-  // The reply has been queued: the cache may evict again, so its limits hold between requests.
-  void done() { cache_.trim(); }
+  // The reply has been queued: the cache may evict again, so its limits hold between requests. The
+  // queue holds its own references to the file ranges, so ours go first: an entry evicted here must
+  // not stay open until the next request.
+  void done() {
+    parts_.clear();
+    cache_.trim();
+  }
 
   const FileStats &stats() const { return stats_; }
   const OpenFileCache &cache() const { return cache_; }

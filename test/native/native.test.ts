@@ -123,4 +123,15 @@ describe('native/io (C++ unit tests)', () => {
 describe('native/handlers (C++ unit tests)', () => {
   it('file_path_test (every short path against a decode-then-split reference)', () =>
     buildAndRun('handlers/file_path_test', 'file_path', [], ['native/handlers/file_path.cc']), timeoutMs);
+  it('open_file_cache_test (revalidation by the clock, LRU limits, descriptors held after eviction)', () =>
+    buildAndRun('handlers/open_file_cache_test', 'open_file_cache', [], [
+      'native/http/message.cc', 'native/handlers/open_file_cache.cc', 'native/io/file_io.cc', 'native/http/http_date.cc',
+    ]), timeoutMs);
+  it('static_files_test (mount choice, conditionals, ranges, variants and exact heads on a temp tree)', () =>
+    buildAndRun('handlers/static_files_test', 'static_files', [], [
+      'native/http/message.cc', 'native/handlers/static_files.cc', 'native/handlers/open_file_cache.cc',
+      'native/handlers/file_path.cc', 'native/handlers/mime_types.cc', 'native/io/file_io.cc', 'native/http/http_date.cc',
+      'native/http/range.cc', 'native/http/conditional.cc', 'native/http/content_coding.cc', 'native/http/http_errors.cc',
+      'native/http/request_target.cc', 'native/core/router.cc',
+    ]), timeoutMs);
 });
