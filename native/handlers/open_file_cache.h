@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "http/content_coding.h"
+#include "http/http_date.h"
 #include "io/file_io.h"
 
 namespace uvhttp {
@@ -45,7 +46,7 @@ struct CachedFile {
   std::shared_ptr<OpenFile> file; // a large file's descriptor
   std::string bytes;              // a small file's contents
   std::string etag;               // strong, from size and mtime: "\"<size hex>-<mtime ms hex>\""
-  char last_modified[29];         // IMF-fixdate of mtime
+  char last_modified[kHttpDateLength]; // IMF-fixdate of mtime
   int64_t mtime_s = 0;
 
   // Kept for the file handler: which precompressed siblings exist (looked for again as often as an

@@ -60,6 +60,35 @@ void append_content_range(std::string &out, const ByteRange &r, uint64_t size) {
   out.append("\r\n");
 }
 
+// The fields a file response carries after its framing: validators, caching, and (not on a 304,
+// RFC 9110 15.4.5) the ranges and coding of the representation; then the mount's own fields.
+void append_file_fields(std::string &head, const MountOptions &o, std::string_view etag, const char *last_modified,
+                        bool vary, int coding, bool not_modified) {
+  if (o.etag) {
+    head.append("ETag: ");
+    head.append(etag);
+    head.append("\r\n");
+  }
+  if (o.last_modified) {
+    head.append("Last-Modified: ");
+    head.append(last_modified, kHttpDateLength);
+    head.append("\r\n");
+  }
+  if (!o.cache_control.empty()) {
+    head.append("Cache-Control: ");
+    head.append(o.cache_control);
+    head.append("\r\n");
+  }
+  if (!not_modified) head.append("Accept-Ranges: bytes\r\n");
+  if (vary || coding >= 0) head.append("Vary: Accept-Encoding\r\n");
+  if (!not_modified && coding >= 0) {
+    head.append("Content-Encoding: ");
+    head.append(coding_token(static_cast<ContentCoding>(coding)));
+    head.append("\r\n");
+  }
+  head.append(o.extra_headers);
+}
+
 } // namespace
 
 // The request's fields this handler reads, found in one pass over the head.
@@ -219,50 +248,24 @@ void StaticFiles::redirect_to_directory(const FileRequest &r, FileReply *out) {
   out->omit_body = r.method == Method::Head;
 }
 
-const std::string &StaticFiles::head_for(Mount &m, CachedFile *e, bool vary, int coding) {
+const std::string &StaticFiles::head_for(Mount &m, CachedFile *e, std::string_view etag, bool vary, int coding) {
   std::string &head = coding >= 0 ? e->head_variant : e->head_direct;
   if (!head.empty() && (coding >= 0 || e->head_direct_vary == vary)) return head;
-  const MountOptions &o = m.options;
   head.assign("HTTP/1.1 200 OK\r\nContent-Type: ");
-  // A variant has the type of the file it compresses: its name without the coding's suffix.
-  std::string_view name = e->path;
-  if (coding >= 0) name.remove_suffix(coding_suffix(static_cast<ContentCoding>(coding)).size());
-  head.append(types_.lookup(name));
+  head.append(type_of(e, coding));
   head.append("\r\nContent-Length: ");
   append_number(head, e->info.size);
   head.append("\r\n");
-  if (o.etag) {
-    head.append("ETag: ");
-    if (coding >= 0) {
-      head.append(e->etag, 0, e->etag.size() - 1);
-      head.push_back('-');
-      head.append(coding_suffix(static_cast<ContentCoding>(coding)).substr(1));
-      head.append("\"\r\n");
-    } else {
-      head.append(e->etag);
-      head.append("\r\n");
-    }
-  }
-  if (o.last_modified) {
-    head.append("Last-Modified: ");
-    head.append(e->last_modified, sizeof(e->last_modified));
-    head.append("\r\n");
-  }
-  if (!o.cache_control.empty()) {
-    head.append("Cache-Control: ");
-    head.append(o.cache_control);
-    head.append("\r\n");
-  }
-  head.append("Accept-Ranges: bytes\r\n");
-  if (vary || coding >= 0) head.append("Vary: Accept-Encoding\r\n");
-  if (coding >= 0) {
-    head.append("Content-Encoding: ");
-    head.append(coding_token(static_cast<ContentCoding>(coding)));
-    head.append("\r\n");
-  }
-  head.append(o.extra_headers);
+  append_file_fields(head, m.options, etag, e->last_modified, vary, coding, false);
   if (coding < 0) e->head_direct_vary = vary;
   return head;
+}
+
+std::string_view StaticFiles::type_of(const CachedFile *e, int coding) const {
+  // A variant has the type of the file it compresses: its name without the coding's suffix.
+  std::string_view name = e->path;
+  if (coding >= 0) name.remove_suffix(coding_suffix(static_cast<ContentCoding>(coding)).size());
+  return types_.lookup(name);
 }
 
 StaticFiles::Outcome StaticFiles::serve_file(Mount &m, CachedFile *e, const FileRequest &r, Headers &h, uint64_t now,
@@ -339,23 +342,7 @@ StaticFiles::Outcome StaticFiles::serve_file(Mount &m, CachedFile *e, const File
   }
   if (not_modified) {
     head_.assign("HTTP/1.1 304 Not Modified\r\n");
-    if (o.etag) {
-      head_.append("ETag: ");
-      head_.append(etag);
-      head_.append("\r\n");
-    }
-    if (o.last_modified) {
-      head_.append("Last-Modified: ");
-      head_.append(rep->last_modified, sizeof(rep->last_modified));
-      head_.append("\r\n");
-    }
-    if (!o.cache_control.empty()) {
-      head_.append("Cache-Control: ");
-      head_.append(o.cache_control);
-      head_.append("\r\n");
-    }
-    if (vary) head_.append("Vary: Accept-Encoding\r\n");
-    head_.append(o.extra_headers);
+    append_file_fields(head_, o, etag, rep->last_modified, vary, coding, true);
     out->kind = FileReply::Kind::Response;
     out->head = head_;
     out->omit_body = true;
@@ -406,7 +393,7 @@ StaticFiles::Outcome StaticFiles::serve_file(Mount &m, CachedFile *e, const File
   };
 
   if (ranged != RangeResult::Satisfiable) {
-    out->head = head_for(m, rep, vary, coding);
+    out->head = head_for(m, rep, etag, vary, coding);
     if (rep->in_memory()) {
       out->body = rep->bytes;
     } else if (!is_head) {
@@ -417,7 +404,7 @@ StaticFiles::Outcome StaticFiles::serve_file(Mount &m, CachedFile *e, const File
   }
 
   // A head like the 200's, for a part of the file: built per request (ranges are not the hot path).
-  const std::string_view type = types_.lookup(coding >= 0 ? std::string_view(rep->path).substr(0, rep->path.size() - coding_suffix(static_cast<ContentCoding>(coding)).size()) : std::string_view(rep->path));
+  const std::string_view type = type_of(rep, coding);
   head_.assign("HTTP/1.1 206 Partial Content\r\n");
   if (count == 1) {
     const ByteRange &b = ranges_[0];
@@ -459,29 +446,7 @@ StaticFiles::Outcome StaticFiles::serve_file(Mount &m, CachedFile *e, const File
     }
     parts_.push_back(BodyPart{body_, FileRange{}});
   }
-  if (o.etag) {
-    head_.append("ETag: ");
-    head_.append(etag);
-    head_.append("\r\n");
-  }
-  if (o.last_modified) {
-    head_.append("Last-Modified: ");
-    head_.append(rep->last_modified, sizeof(rep->last_modified));
-    head_.append("\r\n");
-  }
-  if (!o.cache_control.empty()) {
-    head_.append("Cache-Control: ");
-    head_.append(o.cache_control);
-    head_.append("\r\n");
-  }
-  head_.append("Accept-Ranges: bytes\r\n");
-  if (vary || coding >= 0) head_.append("Vary: Accept-Encoding\r\n");
-  if (coding >= 0) {
-    head_.append("Content-Encoding: ");
-    head_.append(coding_token(static_cast<ContentCoding>(coding)));
-    head_.append("\r\n");
-  }
-  head_.append(o.extra_headers);
+  append_file_fields(head_, o, etag, rep->last_modified, vary, coding, false);
   out->head = head_;
   count_body();
   return Outcome::Done;

@@ -111,7 +111,9 @@ private:
   Outcome serve_path(Mount &m, bool trailing_slash, const FileRequest &r, Headers &h, uint64_t now, FileReply *out);
   Outcome serve_file(Mount &m, CachedFile *e, const FileRequest &r, Headers &h, uint64_t now, FileReply *out);
   void redirect_to_directory(const FileRequest &r, FileReply *out);
-  const std::string &head_for(Mount &m, CachedFile *e, bool vary, int coding);
+  // The 200 head of e (coding >= 0: as that precompressed variant), rendered once and kept in e.
+  const std::string &head_for(Mount &m, CachedFile *e, std::string_view etag, bool vary, int coding);
+  std::string_view type_of(const CachedFile *e, int coding) const;
   void error(HttpError e, FileReply *out);
 
   OpenFileCache cache_;
