@@ -80,9 +80,13 @@ describe('a site served by serveDir in Chromium', () => {
     server = await startApp((app) => app.serveDir('/', site, { cacheControl: 'no-cache' }));
     // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start. A fixed sRGB profile
     // keeps screenshot colours equal to the CSS ones.
+    // Chromium is the client, not code under test: it runs without the sanitizer runtime that
+    // scripts/asan.sh preloads into this process (Chromium hangs with it).
+    const { LD_PRELOAD: _preload, ...env } = process.env;
     browser = await puppeteer.launch({
       executablePath: chromium,
       headless: true,
+      env,
       args: ['--no-sandbox', '--force-color-profile=srgb', '--disable-gpu', '--disable-extensions'],
     });
     page = await browser.newPage();
