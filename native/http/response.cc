@@ -6,6 +6,9 @@ namespace uvhttp {
 
 namespace {
 
+// From this size on, zero-filling the body's bytes before copying them costs more than a second call.
+constexpr size_t kAppendBody = 512;
+
 template <size_t N> char *put(char *p, const char (&lit)[N]) {
   std::memcpy(p, lit, N - 1); // a constant size: the compiler copies it inline
   return p + N - 1;
@@ -23,8 +26,12 @@ void render(std::string &out, std::string_view head, std::string_view body, bool
   if (conn == ConnectionHeader::Close) tail = sizeof(kClose) - 1;
   const size_t body_len = omit_body ? 0 : body.size();
   const size_t at = out.size();
-  // One resize and plain copies: appending piece by piece cost more than the bytes it copied.
-  out.resize(at + head.size() + 6 + DateCache::kLength + tail + body_len);
+  // One resize and plain copies: appending piece by piece cost more than the bytes it copied. A
+  // larger body is appended after the resize instead, so its bytes are not zero-filled first.
+  const size_t head_len = head.size() + 6 + DateCache::kLength + tail;
+  const bool append_body = body_len >= kAppendBody;
+  if (append_body) out.reserve(at + head_len + body_len);
+  out.resize(at + head_len + (append_body ? 0 : body_len));
   char *p = &out[at];
   if (!head.empty()) std::memcpy(p, head.data(), head.size());
   p = put(p + head.size(), "Date: ");
@@ -35,7 +42,11 @@ void render(std::string &out, std::string_view head, std::string_view body, bool
   case ConnectionHeader::KeepAlive: p = put(p, kKeepAlive); break;
   case ConnectionHeader::Close: p = put(p, kClose); break;
   }
-  if (body_len) std::memcpy(p, body.data(), body_len);
+  if (append_body) {
+    out.append(body.data(), body_len);
+  } else if (body_len) {
+    std::memcpy(p, body.data(), body_len);
+  }
 }
 
 } // namespace uvhttp
