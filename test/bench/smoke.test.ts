@@ -2,7 +2,7 @@
 // Only in CI (it needs wrk, taskset and a built uvhttp, and loads the machine for ~15 s).
 // The files suite's smoke runs uvhttp-files and uvhttp-static on 13 B, 4 KiB and 1 MiB, never 100 MiB.
 import { describe, it, expect } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,16 +10,29 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
+// The harness runs for many seconds: awaited as a child process, so vitest's worker stays responsive
+// (a synchronous spawn blocks it long enough for vitest to report a timeout of its own).
+function runHarness(args: string[], timeout: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: root, timeout });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (err) => resolve({ status: null, stdout, stderr: `${stderr}${err}` }));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
 describe('bench smoke', () => {
   it.skipIf(!process.env.CI)(
     'measures uvhttp-static and node-http with wrk and writes the results',
-    () => {
+    async () => {
       const out = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
       try {
-        const r = spawnSync(
-          process.execPath,
+        const r = await runHarness(
           ['bench/run.mjs', '--quick', '--server', 'uvhttp-static,node-http', '--mode', 'wrk', '--settle-max', '1', '--out', out],
-          { cwd: root, encoding: 'utf8', timeout: 55_000 },
+          55_000,
         );
         expect(r.status, r.stderr).toBe(0);
         expect(r.stdout).toMatch(/\| uvhttp-static \| route \| wrk \|/);
@@ -41,13 +54,12 @@ describe('bench smoke', () => {
 
   it.skipIf(!process.env.CI)(
     'measures uvhttp-files and uvhttp-static on small and 1 MiB files and writes the files report',
-    () => {
+    async () => {
       const out = mkdtempSync(join(tmpdir(), 'bench-smoke-files-'));
       try {
-        const r = spawnSync(
-          process.execPath,
+        const r = await runHarness(
           ['bench/run.mjs', '--suite', 'files', '--quick', '--server', 'uvhttp-files,uvhttp-static', '--scenario', '13b,4k,1m', '--settle-max', '1', '--out', out],
-          { cwd: root, encoding: 'utf8', timeout: 55_000 },
+          55_000,
         );
         expect(r.status, r.stderr).toBe(0);
         expect(r.stdout).toMatch(/^\| uvhttp-files \| \*\*[\d,]+\*\* \|/m);

@@ -1,6 +1,6 @@
 // Builds the C++ unit tests of the native core under ASan+UBSan and runs them. They test raw bytes
 // without Node, so they live outside the addon build; this file only makes `vitest run` cover them.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,10 +14,33 @@ const timeoutMs = 60_000;
 
 let workDir = '';
 let sanitizerFlags: string[] = [];
-const objects = new Map<string, string>();
+const objects = new Map<string, Promise<string>>();
 
 function run(args: string[]) {
   return spawnSync(cxx, args, { cwd: root, encoding: 'utf8' });
+}
+
+interface Ran {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  error?: Error;
+}
+
+// Compiling and running take seconds each (longer under the sanitizers): they run as child processes
+// the test awaits, so vitest's worker keeps answering its runner meanwhile (a synchronous spawn blocked
+// it long enough for vitest to report a timeout of its own).
+function runAsync(command: string, args: string[], env?: NodeJS.ProcessEnv, timeout?: number): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env: env ?? process.env, timeout });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', (error) => resolve({ status: null, signal: null, stdout, stderr, error }));
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
 }
 
 beforeAll(() => {
@@ -44,36 +67,33 @@ const compileFlags = () => ['-std=c++17', '-O1', '-g', '-Wall', '-Wextra', ...sa
 
 // Compiles one source file once per set of defines: parser_test.cc is slow to build and is shared
 // by both scan-path variants.
-function object(source: string, defines: string[] = []): string {
+function object(source: string, defines: string[] = []): Promise<string> {
   const key = [source, ...defines].join(' ');
   const cached = objects.get(key);
   if (cached) return cached;
   const out = join(workDir, `${objects.size}-${source.replace(/\W+/g, '_')}.o`);
-  const result = run([...compileFlags(), ...defines, '-c', source, '-o', out]);
-  if (result.status !== 0) throw new Error(`${cxx} -c ${source} failed:\n${result.stderr}${result.error ?? ''}`);
-  if (result.stderr.includes('warning:')) console.warn(result.stderr);
-  objects.set(key, out);
-  return out;
+  const built = runAsync(cxx, [...compileFlags(), ...defines, '-c', source, '-o', out]).then((result) => {
+    if (result.status !== 0) throw new Error(`${cxx} -c ${source} failed:\n${result.stderr}${result.error ?? ''}`);
+    if (result.stderr.includes('warning:')) console.warn(result.stderr);
+    return out;
+  });
+  objects.set(key, built);
+  return built;
 }
 
 // program is a test's path under test/native (it mirrors native/: http/parser_test tests http/parser.cc).
-function buildAndRun(program: string, label: string, parserDefines: string[] = [], sources = ['native/http/message.cc']): void {
-  const inputs = [
+async function buildAndRun(program: string, label: string, parserDefines: string[] = [], sources = ['native/http/message.cc']): Promise<void> {
+  const inputs = await Promise.all([
     object('native/http/parser.cc', parserDefines),
     ...sources.map((source) => object(source)),
     object(`test/native/${program}.cc`),
-  ];
+  ]);
   const binary = join(workDir, `${program.replace(/\W+/g, '_')}-${objects.size}`);
-  const link = run([...sanitizerFlags, ...inputs, '-o', binary]);
+  const link = await runAsync(cxx, [...sanitizerFlags, ...inputs, '-o', binary]);
   if (link.status !== 0) throw new Error(`linking ${program} failed:\n${link.stderr}`);
 
-  const result = spawnSync(binary, [], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    env: { ...process.env, UBSAN_OPTIONS: 'print_stacktrace=1' },
-  });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  const result = await runAsync(binary, [], { ...process.env, UBSAN_OPTIONS: 'print_stacktrace=1' }, timeoutMs);
+  const output = `${result.stdout}${result.stderr}`;
   const lines = (result.stdout ?? '').trim().split('\n');
   const summary = new RegExp(`^${label}: (\\d+) passed, (\\d+) failed$`).exec(lines[lines.length - 1] ?? '');
   expect(result.signal, output).toBeNull();
