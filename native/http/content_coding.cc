@@ -30,11 +30,13 @@ bool equals_lower(std::string_view s, std::string_view lower) {
   return true;
 }
 
+constexpr int kIdentity = -3;
 constexpr int kStar = -2;
 constexpr int kOther = -1;
 
 int coding_of(std::string_view token) {
   if (token == "*") return kStar;
+  if (equals_lower(token, "identity")) return kIdentity;
   if (equals_lower(token, "br")) return static_cast<int>(ContentCoding::Br);
   if (equals_lower(token, "gzip") || equals_lower(token, "x-gzip")) return static_cast<int>(ContentCoding::Gzip);
   if (equals_lower(token, "zstd")) return static_cast<int>(ContentCoding::Zstd);
@@ -81,6 +83,11 @@ void apply(AcceptEncoding *ae, int coding, uint16_t q) {
     ae->star_seen = true;
     for (size_t c = 0; c < kContentCodings; ++c)
       if (!(ae->named & (1u << c))) ae->q[c] = ae->star_q;
+    return;
+  }
+  if (coding == kIdentity) {
+    ae->identity_q = ae->identity_named && ae->identity_q > q ? ae->identity_q : q;
+    ae->identity_named = true;
     return;
   }
   if (coding < 0) return;
@@ -140,6 +147,8 @@ int choose_coding(const AcceptEncoding &ae, const bool available[kContentCodings
       best_q = ae.q[c];
     }
   }
+  // "gzip;q=0.5, identity" prefers the file as it is (a tie keeps the coding: the server's choice).
+  if (best >= 0 && ae.identity_named && ae.identity_q > best_q) return -1;
   return best;
 }
 

@@ -29,6 +29,9 @@ struct AcceptEncoding {
   uint16_t star_q;
   bool star_seen;
   uint8_t named;  // bit i: coding i was named explicitly
+  // "identity" named with a q: a client that prefers it to every coding gets the file as it is.
+  uint16_t identity_q;
+  bool identity_named;
 };
 
 void init_accept_encoding(AcceptEncoding *ae);

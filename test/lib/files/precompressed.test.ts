@@ -97,6 +97,12 @@ describe('negotiation with the default precompressed: [br, gzip]', () => {
     expectGz(await ae('/app.js', '*, br;q=0'));
     expectIdentity(await ae('/app.js', '*;q=0'));
   });
+  it('identity named with a higher q than every coding gets the file as it is; a tie keeps the coding', async () => {
+    expectIdentity(await ae('/app.js', 'gzip;q=0.5, br;q=0.4, identity'));
+    expectIdentity(await ae('/app.js', 'br;q=0.5, identity;q=0.6'));
+    expectBr(await ae('/app.js', 'br, identity'));
+    expectGz(await ae('/app.js', 'gzip;q=0.8, identity;q=0.7, br;q=0.1'));
+  });
   it('x-gzip is gzip, and codings are case-insensitive', async () => {
     expectGz(await ae('/app.js', 'x-gzip'));
     expectGz(await ae('/app.js', 'GZIP'));

@@ -241,6 +241,13 @@ void test_choose() {
   choose("gzip;q=0.001", {true, true, true}, kAll, 3, gzip);
   choose("gzip;q=0.001, br;q=0.002", {true, true, true}, kAll, 3, br);
   choose("gzip", {true, true, true}, kAll, 0, identity);  // no codings enabled
+  // identity with a higher q than every available coding wins; a tie keeps the coding.
+  choose("gzip;q=0.5, identity", {true, true, true}, kAll, 3, identity);
+  choose("br;q=0.5, gzip;q=0.8, IDENTITY;q=0.7", {true, true, true}, kAll, 3, gzip);
+  choose("br;q=0.5, gzip;q=0.4, identity;q=0.7", {true, true, true}, kAll, 3, identity);
+  choose("gzip, identity", {true, true, true}, kAll, 3, gzip);
+  choose("gzip;q=0.5, identity;q=0", {true, true, true}, kAll, 3, gzip);
+  choose("*, identity;q=0.5", {true, true, true}, kAll, 3, br);
   // A configured order may repeat a coding; the answer does not change.
   const ContentCoding repeated[] = {ContentCoding::Gzip, ContentCoding::Gzip, ContentCoding::Br};
   choose("br, gzip", {true, true, false}, repeated, 3, gzip);
