@@ -42,6 +42,7 @@ public:
                            InstanceMethod<&ServerWrap::AddStatic>("addStatic"),
                            InstanceMethod<&ServerWrap::AddRoute>("addRoute"),
                            InstanceMethod<&ServerWrap::ServeDir>("serveDir"),
+                           InstanceMethod<&ServerWrap::SetFallback>("setFallback"),
                            InstanceMethod<&ServerWrap::SetOutput>("setOutput"),
                            InstanceMethod<&ServerWrap::Listen>("listen"),
                            InstanceMethod<&ServerWrap::Close>("close"),
@@ -114,6 +115,13 @@ private:
     if (!info[2].IsNumber()) throw Napi::TypeError::New(info.Env(), "handler id must be a number");
     std::string err = server_->add_dynamic(method, path, info[2].As<Napi::Number>().Uint32Value());
     if (!err.empty()) throw Napi::Error::New(info.Env(), err);
+    return info.Env().Undefined();
+  }
+
+  // setFallback(handlerId): what no route or directory takes goes to that handler instead of a 404.
+  Napi::Value SetFallback(const Napi::CallbackInfo &info) {
+    if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "handler id must be a number");
+    server_->set_fallback(info[0].As<Napi::Number>().Uint32Value());
     return info.Env().Undefined();
   }
 

@@ -181,24 +181,42 @@ bool Connection::on_request(const ParsedRequest &r) {
     return keep;
   }
   if (m.result == RouteMatch::Result::Found) {
-    const uint32_t flags = (is_head ? batch::kFlagHead : 0) | (head.minor_version == 0 ? batch::kFlagHttp10 : 0);
-    if (s.batch.add(id_.slot, id_.serial, seq, m.target.index, flags, head, r.head_start, r.head_len, url,
-                    t.path_len, r.body, r.body_len, m)) {
-      ++s.stats.js_dispatches;
-      queue_.reserve(seq, is_head, conn, session_.started());
-      return keep;
-    }
-    // The batch buffers could not grow.
-    deliver_error(seq, HttpError::OutOfMemory, nullptr, is_head, conn);
+    dispatch_to_js(seq, m, r, is_head, conn);
     return keep;
   }
   if (m.result == RouteMatch::Result::NotFound) {
     if (s.files && answer_from_files(seq, kind, head, url, t, path, conn)) return keep;
+    if (s.fallback) {
+      // What neither a route nor a directory took goes to the app's fallback handler (app.fetch),
+      // as a route without params; a pattern tried on the way may have left some behind.
+      m.result = RouteMatch::Result::Found;
+      m.target = RouteTarget{RouteTarget::Kind::Dynamic, *s.fallback};
+      m.num_params = 0;
+      dispatch_to_js(seq, m, r, is_head, conn);
+      return keep;
+    }
     deliver_error(seq, HttpError::NotFound, nullptr, is_head, conn);
   } else {
     deliver_error(seq, HttpError::MethodNotAllowed, m.allow, is_head, conn);
   }
   return keep;
+}
+
+void Connection::dispatch_to_js(uint32_t seq, const RouteMatch &m, const ParsedRequest &r, bool is_head,
+                                ConnectionHeader conn) {
+  ServerContext &s = *ctx_;
+  const RequestHead &head = *r.head;
+  const RequestTarget &t = *r.target;
+  const std::string_view url(head.target + t.origin_offset, t.origin_len);
+  const uint32_t flags = (is_head ? batch::kFlagHead : 0) | (head.minor_version == 0 ? batch::kFlagHttp10 : 0);
+  if (s.batch.add(id_.slot, id_.serial, seq, m.target.index, flags, head, r.head_start, r.head_len, url,
+                  t.path_len, r.body, r.body_len, m)) {
+    ++s.stats.js_dispatches;
+    queue_.reserve(seq, is_head, conn, session_.started());
+    return;
+  }
+  // The batch buffers could not grow.
+  deliver_error(seq, HttpError::OutOfMemory, nullptr, is_head, conn);
 }
 
 bool Connection::answer_from_files(uint32_t seq, Method kind, const RequestHead &head, std::string_view url,

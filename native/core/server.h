@@ -52,6 +52,8 @@ public:
   // Registration (before or after listen).
   std::string add_static(std::string_view method, std::string_view path, StaticResponse response);
   std::string add_dynamic(std::string_view method, std::string_view path, uint32_t handler);
+  // Requests no route matched and no directory took go to this JS handler instead of a 404.
+  void set_fallback(uint32_t handler) { ctx_.fallback = handler; }
   // Serves the files below root at URL prefix (see handlers/static_files.h); types is the extension
   // table (MimeTypes::load), taken by the first mount.
   std::string add_files(std::string_view prefix, const std::string &root, MountOptions options, std::string_view types);

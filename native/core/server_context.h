@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -76,6 +77,7 @@ struct ServerContext {
   Router router;
   std::vector<StaticResponse> statics;
   std::unique_ptr<StaticFiles> files; // the mounted directories; created by the first serveDir
+  std::optional<uint32_t> fallback;   // the JS handler for what no route or directory took (app.fetch)
   RequestBatch batch;
   bool in_batch = false; // JS is running the batch: its buffers must not change
   bool closing = false;  // no new requests: connections finish what they owe and end
