@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { createDispatcher, type Handler, type Route } from './dispatch.js';
 import { errors } from './errors.js';
+import { fetchHandler, type FetchHandler } from './fetch.js';
 import { checkPrefix, checkRoot, contentTypes, mountOptions, type ServeDirOptions } from './files.js';
 import { InFlight } from './in-flight.js';
 import { bodyless, checkStatus, headerLine, statusLine } from './http.js';
@@ -127,6 +128,18 @@ export class App {
 
   delete(path: string, handler: Handler): this {
     return this.route('DELETE', path, handler);
+  }
+
+  /**
+   * Sends every request that no route matches and no mounted directory takes to a web-standard
+   * fetch handler (instead of a 404). Routes still answer their paths, including their 405s. Calling
+   * it again replaces the handler.
+   */
+  fetch(handler: FetchHandler): this {
+    if (typeof handler !== 'function') throw errors.invalidArgument('handler', 'a function');
+    this.native.setFallback(this.routes.length);
+    this.routes.push({ handler: fetchHandler(handler), paramNames: [] });
+    return this;
   }
 
   async listen(options: ListenOptions = {}): Promise<{ address: string; port: number }> {

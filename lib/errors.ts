@@ -34,6 +34,8 @@ export const errors = {
     make('UVHTTP_ERR_CONNECTION_CLOSED', 'the client connection closed before the response was sent'),
   serveDir: (root: string, reason: string) =>
     make('UVHTTP_ERR_SERVE_DIR', `cannot serve ${root}: ${reason}`),
+  invalidResponse: (got: string) =>
+    make('UVHTTP_ERR_INVALID_RESPONSE', `a fetch handler must return a Response (or a Promise of one), got ${got}`),
   clientError: (status: number, reason: string) =>
     make('UVHTTP_ERR_CLIENT', `rejected a request: ${status} ${reason}`, status),
 };

@@ -6,6 +6,8 @@ export { App } from './app.js';
 export type { CloseOptions, ListenOptions, StaticOptions, Stats } from './app.js';
 export type { Handler } from './dispatch.js';
 export { errors } from './errors.js';
+export { serve } from './fetch.js';
+export type { AddressInfo, FetchHandler, FetchInfo, ServeOptions, Server } from './fetch.js';
 export type { UvhttpError } from './errors.js';
 export type { Coding, FileCacheOptions, ServeDirOptions } from './files.js';
 export type { FileStats } from './native.js';

@@ -42,6 +42,7 @@ export interface NativeServer {
   addStatic(method: string, path: string, head: string, body: Buffer): void;
   addRoute(method: string, path: string, handlerId: number): void;
   serveDir(prefix: string, root: string, options: NativeMountOptions, types: string): void;
+  setFallback(handlerId: number): void;
   setOutput(data: Buffer, records: Int32Array): void;
   listen(host: string, port: number): { address: string; port: number };
   close(timeoutMs: number): void;

@@ -95,6 +95,11 @@ export class Response {
     return this;
   }
 
+  /** @internal A body without a Content-Type field goes out without one (fetch responses). */
+  noDefaultType(): void {
+    this.typed = true;
+  }
+
   end(body?: Body): void {
     if (this.finished) throw errors.alreadySent();
     if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
