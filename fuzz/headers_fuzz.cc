@@ -115,7 +115,10 @@ void fuzz_accept_encoding(std::string_view v) {
     bool available[uvhttp::kContentCodings] = {(mask & 1) != 0, (mask & 2) != 0, (mask & 4) != 0};
     int c = uvhttp::choose_coding(whole, available, order, 3);
     if (c < 0) {
-      for (size_t i = 0; i < uvhttp::kContentCodings; ++i) require(!available[i] || whole.q[i] == 0, "refused a coding");
+      // Identity, unless a coding was acceptable and the client did not prefer identity to it.
+      for (size_t i = 0; i < uvhttp::kContentCodings; ++i)
+        require(!available[i] || whole.q[i] == 0 || (whole.identity_named && whole.identity_q > whole.q[i]),
+                "refused a coding");
       continue;
     }
     require(c < 3 && available[c] && whole.q[c] > 0, "chose an unavailable or refused coding");
