@@ -7,20 +7,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startApp, type Started } from '../../helpers/app.js';
 import { createServer } from '../../helpers/app.js';
 import { etagOf, getRaw, makeTree, pattern, pollUntil, sha256, thrown, type Tree } from './fixture.js';
+import type { FileStats } from '../../../lib/index.js';
 
 vi.setConfig({ testTimeout: 15_000, hookTimeout: 10_000 });
 
 /** Default validMs is 1000: a change must show within 2 s; the test polls up to 2.5 s. */
 const SEEN_WITHIN_MS = 2500;
 
-interface FileStats {
-  memoryHits: number;
-  sendfileResponses: number;
-  notModified: number;
-  entries: number;
-  openFiles: number;
-  memoryBytes: number;
-}
 
 describe('changes on disk with the default cache', () => {
   let t: Tree;

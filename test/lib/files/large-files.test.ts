@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startApp, type Started } from '../../helpers/app.js';
 import { buildRequest, get } from '../../helpers/http.js';
 import { StreamClient, etagOf, makeTree, pattern, sha256, type Tree } from './fixture.js';
+import type { FileStats } from '../../../lib/index.js';
 
 vi.setConfig({ testTimeout: 20_000, hookTimeout: 15_000 });
 
@@ -19,10 +20,6 @@ const EXPECTED: Record<string, string> = { '/other.bin': sha256(OTHER), '/big.bi
 let t: Tree;
 let s: Started;
 
-interface FileStats {
-  openFiles: number;
-  sendfileResponses: number;
-}
 const files = (): FileStats => s.app.stats().files;
 
 beforeAll(async () => {

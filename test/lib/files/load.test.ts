@@ -8,17 +8,10 @@ import { startApp, type Started } from '../../helpers/app.js';
 import { ResponseStream } from '../../helpers/hardening.js';
 import { get } from '../../helpers/http.js';
 import { StreamClient, makeTree, openFdCount, pattern, sha256, type Tree } from './fixture.js';
+import type { FileStats } from '../../../lib/index.js';
 
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 20_000 });
 
-interface FileStats {
-  memoryHits: number;
-  sendfileResponses: number;
-  notModified: number;
-  entries: number;
-  openFiles: number;
-  memoryBytes: number;
-}
 
 /** Deterministic PRNG so a failing run can be repeated. */
 function rng(seed: number) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "check.h"
+#include "socket_drain.h"
 #include "core/output_queue.h"
 
 using uvhttp::ConnectionHeader;
@@ -14,17 +15,7 @@ using uvhttp::OutputQueue;
 
 namespace {
 
-// Everything the peer end of the pair can read now.
-std::string drain(int fd) {
-  std::string got;
-  char buf[65536];
-  for (;;) {
-    const long n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-    if (n <= 0) break;
-    got.append(buf, static_cast<size_t>(n));
-  }
-  return got;
-}
+using check::drain;
 
 auto text(const char *s) {
   return [s](std::string &out) { out.append(s); };

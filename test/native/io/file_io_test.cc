@@ -9,27 +9,19 @@
 #include <string>
 
 #include "check.h"
+#include "socket_drain.h"
 #include "io/file_io.h"
 
 using namespace uvhttp;
 
 namespace {
 
+using check::drain;
+
 void write_file(const std::string &path, const std::string &data) {
   FILE *f = std::fopen(path.c_str(), "wb");
   std::fwrite(data.data(), 1, data.size(), f);
   std::fclose(f);
-}
-
-std::string drain(int fd) {
-  std::string got;
-  char buf[65536];
-  for (;;) {
-    const long n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-    if (n <= 0) break;
-    got.append(buf, static_cast<size_t>(n));
-  }
-  return got;
 }
 
 void beneath(const std::string &base, BeneathMode mode, const char *label) {
