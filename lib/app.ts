@@ -56,7 +56,8 @@ export class App {
       (count, data, meta) => dispatch!(count, data, meta),
       () => this.resolveClosed?.(),
       (status, reason) => this.options.onClientError?.(errors.clientError(status, reason)),
-      (ids) => inFlight.aborted(ids),
+      (words) => inFlight.aborted(words),
+      (ids) => inFlight.drained(ids),
     );
     dispatch = createDispatcher(this.routes, new Output(this.native), inFlight, onError);
   }
@@ -138,7 +139,10 @@ export class App {
   fetch(handler: FetchHandler): this {
     if (typeof handler !== 'function') throw errors.invalidArgument('handler', 'a function');
     this.native.setFallback(this.routes.length);
-    this.routes.push({ handler: fetchHandler(handler), paramNames: [] });
+    this.routes.push({
+      handler: fetchHandler(handler, (res) => this.native.peer(res.conn, res.serialLo, res.serialHi)),
+      paramNames: [],
+    });
     return this;
   }
 

@@ -1,7 +1,6 @@
 // The JS side of the crossing: one call per loop iteration runs the handlers of every request the
 // core read in that iteration.
 import {
-  FLAG_HEAD,
   REQ_CONN,
   REQ_FIXED_WORDS,
   REQ_FLAGS,
@@ -32,6 +31,8 @@ export function createDispatcher(routes: readonly Route[], output: Output, inFli
   let meta: Uint32Array;
 
   const fail = (req: Request, res: Response, err: unknown) => {
+    // The client went away: nothing on the server failed.
+    if (res.closed && (err as { code?: unknown })?.code === 'UVHTTP_ERR_CONNECTION_CLOSED') return;
     try {
       onError()(err, req);
     } catch (hookError) {
@@ -39,6 +40,11 @@ export function createDispatcher(routes: readonly Route[], output: Output, inFli
       process.emitWarning(`uvhttp: onError threw: ${String(hookError)}`);
     }
     if (res.finished) return;
+    if (res.headersSent) {
+      // Too late for an error response: cut the stream off, so the client sees it incomplete.
+      res.abortStream();
+      return;
+    }
     const status = (err as { statusCode?: unknown })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       res.status(status).end((err as Error).message);
@@ -50,7 +56,8 @@ export function createDispatcher(routes: readonly Route[], output: Output, inFli
   const settle = (req: Request, res: Response, result: unknown) => {
     if (res.finished || result === undefined) return;
     try {
-      res.send(result);
+      const streaming = res.send(result);
+      if (streaming !== undefined) streaming.then(undefined, (err: unknown) => fail(req, res, err));
     } catch (err) {
       fail(req, res, err);
     }
@@ -76,7 +83,7 @@ export function createDispatcher(routes: readonly Route[], output: Output, inFli
           meta[p + REQ_SERIAL_LO],
           meta[p + REQ_SERIAL_HI],
           meta[p + REQ_SEQ],
-          (meta[p + REQ_FLAGS] & FLAG_HEAD) !== 0,
+          meta[p + REQ_FLAGS],
         );
         p += REQ_FIXED_WORDS + 4 * meta[p + REQ_NUM_HEADERS] + 2 * meta[p + REQ_NUM_PARAMS];
         let result: unknown;
@@ -99,6 +106,12 @@ export function createDispatcher(routes: readonly Route[], output: Output, inFli
           continue;
         } else if (result !== undefined) {
           settle(req, res, result);
+          if (!res.finished) {
+            // A stream it returned is still being sent: it may read the request, and must hear
+            // when the client goes away.
+            req.detach();
+            res.track(inFlight);
+          }
         } else {
           req.detach(); // the handler answers later
           res.track(inFlight);

@@ -23,6 +23,14 @@ export const errors = {
   invalidStatus: (code: unknown) =>
     make('UVHTTP_ERR_INVALID_STATUS', `status must be an integer from 200 to 999, got ${String(code)}`, undefined, RangeError),
   alreadySent: () => make('UVHTTP_ERR_ALREADY_SENT', 'the response was already sent'),
+  headersSent: () =>
+    make('UVHTTP_ERR_HEADERS_SENT', 'the response head was already sent (the response is streaming): status and headers can no longer change'),
+  contentLength: (declared: number, actual: number) =>
+    make(
+      'UVHTTP_ERR_CONTENT_LENGTH',
+      `the streamed body is ${actual > declared ? 'longer' : 'shorter'} than its Content-Length (${declared} bytes): ` +
+        (actual > declared ? 'the write was refused' : 'the response was cut off, so the client sees it incomplete'),
+    ),
   requestExpired: () =>
     make(
       'UVHTTP_ERR_REQUEST_EXPIRED',

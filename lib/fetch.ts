@@ -1,5 +1,6 @@
 // The web-standard entry point: a fetch handler `(Request) => Response` as the app's fallback, and
-// serve(), the call shape of @hono/node-server. Bodies are buffered whole both ways for now.
+// serve(), the call shape of @hono/node-server. Response bodies are streamed; request bodies are
+// buffered whole for now.
 import { App } from './app.js';
 import type { Handler } from './dispatch.js';
 import { errors } from './errors.js';
@@ -8,9 +9,13 @@ import type { Request } from './request.js';
 import type { Response } from './response.js';
 
 export interface FetchInfo {
-  /** The client's address; undefined for now: the core does not expose the peer address yet. */
-  remoteAddress?: string;
+  /** The client's IP address (the peer of the connection; a proxy's when behind one). */
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
 }
+
+/** Where a response's connection's peer is read, only when asked (app.ts binds it to the core). */
+export type PeerOf = (res: Response) => { address: string; port: number } | undefined;
 
 export type FetchHandler = (request: globalThis.Request, info: FetchInfo) => globalThis.Response | Promise<globalThis.Response>;
 
@@ -37,13 +42,33 @@ export interface Server {
   close(): Promise<void>;
 }
 
-const INFO: FetchInfo = Object.freeze({ remoteAddress: undefined });
+/** The peer is asked of the core on first read: most handlers never look. */
+class Info implements FetchInfo {
+  private peer?: { address: string; port: number } | null;
+  constructor(
+    private readonly res: Response,
+    private readonly peerOf: PeerOf,
+  ) {}
+
+  private get known() {
+    if (this.peer === undefined) this.peer = this.peerOf(this.res) ?? null;
+    return this.peer;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.known?.address;
+  }
+
+  get remotePort(): number | undefined {
+    return this.known?.port;
+  }
+}
 
 /** The (req, res) handler that runs a fetch handler. */
-export function fetchHandler(handler: FetchHandler): Handler {
+export function fetchHandler(handler: FetchHandler, peerOf: PeerOf): Handler {
   return async (req: Request, res: Response) => {
     const request = await toRequest(req, res);
-    const response = await handler(request, INFO);
+    const response = await handler(request, new Info(res, peerOf));
     if (!(response instanceof globalThis.Response)) throw errors.invalidResponse(describe(response));
     await send(response, res);
   };

@@ -34,6 +34,7 @@ export interface HeaderName {
   /** "Name: ", or '' when the core writes this header itself. */
   prefix: string;
   contentType: boolean;
+  contentLength: boolean;
 }
 
 // Handlers use a handful of names over and over: check each once.
@@ -45,7 +46,11 @@ export function headerName(name: string): HeaderName {
   if (entry === undefined) {
     if (typeof name !== 'string' || !TOKEN.test(name)) throw errors.invalidHeader(String(name));
     const lower = name.toLowerCase();
-    entry = { prefix: RESERVED.has(lower) ? '' : `${name}: `, contentType: lower === 'content-type' };
+    entry = {
+      prefix: RESERVED.has(lower) ? '' : `${name}: `,
+      contentType: lower === 'content-type',
+      contentLength: lower === 'content-length',
+    };
     if (names.size < MAX_CACHED_NAMES) names.set(name, entry);
   }
   return entry;

@@ -48,6 +48,7 @@ export interface NativeServer {
   close(timeoutMs: number): void;
   flush(): void;
   stats(): NativeStats;
+  peer(slot: number, serialLo: number, serialHi: number): { address: string; port: number } | undefined;
 }
 
 export interface NativeServerConstructor {
@@ -56,7 +57,8 @@ export interface NativeServerConstructor {
     dispatch: (count: number, data?: Buffer, meta?: ArrayBuffer) => void,
     onClosed: () => void,
     onClientError: (status: number, reason: string) => void,
-    onAborted: (ids: Uint32Array) => void,
+    onAborted: (words: Uint32Array) => void,
+    onDrained: (ids: Uint32Array) => void,
   ): NativeServer;
 }
 

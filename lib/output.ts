@@ -4,7 +4,7 @@
 // Serialisation avoids the string-building and per-call costs of Buffer#write: fixed parts are cached
 // as bytes, short ASCII strings are copied by a JS loop, and only long or non-ASCII bodies go through
 // utf8Write.
-import { RES_WORDS } from './protocol.js';
+import { PART_LAST, PART_WHOLE, RES_WANT_DRAIN, RES_WORDS } from './protocol.js';
 import type { FastBuffer } from './bytes.js';
 import type { NativeServer } from './native.js';
 
@@ -15,6 +15,11 @@ const CONTENT_LENGTH_ROOM = 40;
 /** Longer strings are cheaper through one utf8Write call than a JS loop. */
 const JS_COPY_MAX = 256;
 const CONTENT_LENGTH = Buffer.from('Content-Length: ');
+/** Room before a chunk for its size line: 8 hex digits cover any chunk a record can hold. */
+const CHUNK_SIZE_ROOM = 10;
+const CRLF = Buffer.from('\r\n');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n');
+const HEX = Buffer.from('0123456789abcdef');
 
 /** Copies a string whose chars are all < 0x100 (validated header text). */
 function copyLatin1(d: Uint8Array, s: string, p: number): number {
@@ -113,7 +118,7 @@ export class Output {
 
     const sent = omitBody ? 0 : length;
     this.pos = bodyStart + sent;
-    this.record(to, start, headLength, sent);
+    this.record(to, start, headLength, sent, PART_WHOLE);
   }
 
   /** A response without Content-Length and body (204, 304). */
@@ -123,7 +128,79 @@ export class Output {
     this.data.set(status, start);
     const end = copyLatin1(this.data, fields, start + status.length);
     this.pos = end;
-    this.record(to, start, end - start, 0);
+    this.record(to, start, end - start, 0, PART_WHOLE);
+  }
+
+  /**
+   * The head of a streamed response: status line, fields, an optional content-type line and the
+   * framing line (Transfer-Encoding or Content-Length, none when the close ends the body). kind:
+   * PART_START, with RES_CLOSE_DELIMITED when the close ends the body, or PART_WHOLE when the head is
+   * all there is (HEAD).
+   */
+  writeStreamHead(to: Addressee, status: Uint8Array, fields: string, typeLine: Uint8Array | undefined, framing: Uint8Array | undefined, kind: number): void {
+    const typeLength = typeLine === undefined ? 0 : typeLine.length;
+    const framingLength = framing === undefined ? 0 : framing.length;
+    this.reserve(status.length + fields.length + typeLength + framingLength);
+    const d = this.data;
+    const start = this.pos;
+    d.set(status, start);
+    let p = copyLatin1(d, fields, start + status.length);
+    if (typeLine !== undefined) {
+      d.set(typeLine, p);
+      p += typeLength;
+    }
+    if (framing !== undefined) {
+      d.set(framing, p);
+      p += framingLength;
+    }
+    this.pos = p;
+    this.record(to, start, p - start, 0, kind);
+  }
+
+  /**
+   * Body bytes of a streamed response (part PART_MORE or PART_LAST), as a chunk of the chunked
+   * coding when chunked (PART_LAST then adds the last chunk). An empty body writes no chunk: a
+   * zero-size chunk would end the body. A body of drainAt bytes or more asks the core to report when
+   * the connection's output has drained. Returns the body's length in bytes.
+   */
+  writeStreamBody(to: Addressee, body: string | Uint8Array | undefined, chunked: boolean, part: number, drainAt: number): number {
+    const bodyMax = body === undefined ? 0 : typeof body === 'string' ? body.length * 3 : body.byteLength;
+    this.reserve(CHUNK_SIZE_ROOM + bodyMax + CRLF.length + LAST_CHUNK.length);
+    const d = this.data;
+    const bodyStart = this.pos + CHUNK_SIZE_ROOM;
+    let length = 0;
+    if (body !== undefined) {
+      if (typeof body !== 'string') {
+        d.set(body, bodyStart);
+        length = body.byteLength;
+      } else {
+        const end = body.length <= JS_COPY_MAX ? copyAscii(d, body, bodyStart) : -1;
+        length = end >= 0 ? end - bodyStart : d.utf8Write(body, bodyStart);
+      }
+    }
+    let start = bodyStart;
+    let end = bodyStart + length;
+    if (chunked && length > 0) {
+      // The size line right before the bytes, in as many hex digits as it needs.
+      d[--start] = 10;
+      d[--start] = 13;
+      for (let v = length; v > 0; v = Math.floor(v / 16)) d[--start] = HEX[v % 16];
+      d.set(CRLF, end);
+      end += CRLF.length;
+    }
+    if (chunked && part === PART_LAST) {
+      d.set(LAST_CHUNK, end);
+      end += LAST_CHUNK.length;
+    }
+    this.pos = end;
+    this.record(to, start, 0, end - start, length >= drainAt ? part | RES_WANT_DRAIN : part);
+    return length;
+  }
+
+  /** A record without bytes: PART_ABORT, or PART_LAST of a body that needs no closing bytes. */
+  writeStreamMark(to: Addressee, part: number): void {
+    this.reserve(0);
+    this.record(to, this.pos, 0, 0, part);
   }
 
   /**
@@ -148,7 +225,7 @@ export class Output {
     if (this.pos + need > this.data.length || this.records[0] === MAX_RECORDS) this.makeRoom(need);
   }
 
-  private record(to: Addressee, start: number, headLength: number, bodyLength: number): void {
+  private record(to: Addressee, start: number, headLength: number, bodyLength: number, kind: number): void {
     const records = this.records;
     const n = records[0];
     const r = 1 + n * RES_WORDS;
@@ -159,6 +236,7 @@ export class Output {
     records[r + 4] = start;
     records[r + 5] = headLength;
     records[r + 6] = bodyLength;
+    records[r + 7] = kind;
     records[0] = n + 1;
     if (!this.flushQueued) {
       // Inside a batch the core takes the records itself when JS returns. Outside one (a timer,

@@ -25,8 +25,29 @@ export const REQ_FIXED_WORDS = 15;
 export const FLAG_HEAD = 1;
 export const FLAG_HTTP10 = 2;
 
-/** Response records: records[0] is the count, then 7 words each (slot, serial low, serial high, seq, head offset, head length, body length). */
-export const RES_WORDS = 7;
+/**
+ * Response records (native/core/response_record.h): records[0] is the count, then 8 words each
+ * (slot, serial low, serial high, seq, head offset, head length, body length, part | flags).
+ */
+export const RES_WORDS = 8;
 
-/** Aborted connections (onAborted): 3 words each (slot, serial low, serial high). */
-export const ABORTED_WORDS = 3;
+/** How much of a response a record brings: all of it, or a part of a streamed one. */
+export const PART_WHOLE = 0;
+export const PART_START = 1;
+export const PART_MORE = 2;
+export const PART_LAST = 3;
+/** The streamed response cannot complete: what was queued goes out and the connection ends. */
+export const PART_ABORT = 4;
+/** Flag: report when the connection's output has drained (onDrained). */
+export const RES_WANT_DRAIN = 0x100;
+/** Flag on PART_START: the body ends when the connection closes (HTTP/1.0, no Content-Length). */
+export const RES_CLOSE_DELIMITED = 0x200;
+
+/**
+ * Lost responses (onAborted): 4 words each (slot, serial low, serial high, first lost sequence
+ * number; the connection's later ones are lost too).
+ */
+export const ABORTED_WORDS = 4;
+
+/** Drained connections (onDrained): 3 words each (slot, serial low, serial high). */
+export const DRAINED_WORDS = 3;

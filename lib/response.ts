@@ -1,15 +1,38 @@
-// The response a handler builds. Nothing is sent until end(): the whole response goes to the corked
-// output at once, with Content-Length; the core adds Date and Connection.
+// The response a handler builds. Sent whole by end(): the response goes to the corked output at once,
+// with Content-Length; the core adds Date and Connection. Or streamed: write() sends the head with
+// the first chunk and each chunk as it comes (chunked coding, a declared Content-Length, or -- for an
+// HTTP/1.0 client -- a body the close ends), end() finishes it.
 import { errors } from './errors.js';
 import { bodyless, checkHeaderValue, checkStatus, headerName, statusBytes } from './http.js';
 import type { InFlight } from './in-flight.js';
 import type { Output } from './output.js';
+import {
+  FLAG_HEAD,
+  FLAG_HTTP10,
+  PART_ABORT,
+  PART_LAST,
+  PART_MORE,
+  PART_START,
+  PART_WHOLE,
+  RES_CLOSE_DELIMITED,
+  RES_WANT_DRAIN,
+} from './protocol.js';
 
 export type Body = string | Buffer | Uint8Array;
+
+/** What res.stream() and a handler's return value may stream: chunks are strings or bytes. */
+export type StreamSource = ReadableStream<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
+
+/**
+ * Bytes a streamed response may have unsent before write() returns false: past it, wait for
+ * `await res.ready()`. Memory held for a slow client stays about this size however much is written.
+ */
+export const HIGH_WATER_MARK = 64 * 1024;
 
 const TEXT = Buffer.from('Content-Type: text/plain; charset=utf-8\r\n');
 const BINARY = Buffer.from('Content-Type: application/octet-stream\r\n');
 const JSON_TYPE = 'Content-Type: application/json; charset=utf-8\r\n';
+const CHUNKED = Buffer.from('Transfer-Encoding: chunked\r\n');
 const OK = statusBytes(200);
 
 /** What only a response that outlives its batch needs; kept apart so the common one stays small. */
@@ -19,11 +42,26 @@ interface Lifetime {
   controller?: AbortController;
 }
 
+/** A response whose head has gone out and whose body follows. */
+interface Stream {
+  /** HEAD, 204, 304: the head was the whole response; body bytes are dropped. */
+  discard: boolean;
+  chunked: boolean;
+  /** Body bytes written so far. */
+  written: number;
+  /** Bytes written since the core last said the connection's output drained. */
+  pending: number;
+  waiters?: { resolve: () => void; reject: (err: Error) => void }[];
+}
+
 export class Response {
   private code = 200;
   private fields = '';
   private typed = false;
+  /** A Content-Length the handler set: a streamed body must be exactly this long. */
+  private declared?: number;
   private life?: Lifetime;
+  private streamed?: Stream;
   /** True once end() ran: further calls throw. */
   finished = false;
 
@@ -34,7 +72,7 @@ export class Response {
     /** @internal */ readonly serialLo: number,
     /** @internal */ readonly serialHi: number,
     /** @internal */ readonly seq: number,
-    private readonly head: boolean,
+    private readonly flags: number,
   ) {}
 
   /**
@@ -43,6 +81,11 @@ export class Response {
    */
   get closed(): boolean {
     return this.life?.closed === true;
+  }
+
+  /** True once the head went out (a streamed response): status and headers can no longer change. */
+  get headersSent(): boolean {
+    return this.streamed !== undefined;
   }
 
   /** Aborts when the connection closes before the response is sent (e.g. the client went away). */
@@ -62,7 +105,7 @@ export class Response {
   track(inFlight: InFlight): void {
     if (this.finished) return;
     const life = (this.life ??= { closed: false });
-    if (life.closed) return;
+    if (life.closed || life.inFlight !== undefined) return;
     life.inFlight = inFlight;
     inFlight.add(this);
   }
@@ -74,9 +117,19 @@ export class Response {
     life.closed = true;
     life.inFlight = undefined;
     life.controller?.abort(closedReason());
+    this.release((w) => w.reject(closedReason()));
+  }
+
+  /** @internal The connection sent all it held: a waiting writer may go on. */
+  drained(): void {
+    const s = this.streamed;
+    if (s === undefined) return;
+    s.pending = 0;
+    this.release((w) => w.resolve());
   }
 
   status(code: number): this {
+    if (this.streamed !== undefined) throw errors.headersSent();
     this.code = checkStatus(code);
     return this;
   }
@@ -85,12 +138,18 @@ export class Response {
     return this.code;
   }
 
-  /** Adds a header field; call again with the same name to send it twice (e.g. set-cookie). */
+  /**
+   * Adds a header field; call again with the same name to send it twice (e.g. set-cookie).
+   * Content-Length is taken only by a streamed response (its body must then be exactly that long);
+   * a whole response's length is its body's.
+   */
   header(name: string, value: string | number): this {
     if (this.finished) throw errors.alreadySent();
+    if (this.streamed !== undefined) throw errors.headersSent();
     const h = headerName(name);
     const v = checkHeaderValue(name, value);
     if (h.prefix !== '') this.fields += `${h.prefix}${v}\r\n`;
+    else if (h.contentLength) this.declared = contentLength(name, v);
     if (h.contentType) this.typed = true;
     return this;
   }
@@ -100,20 +159,15 @@ export class Response {
     this.typed = true;
   }
 
+  /** Sends the response: the whole of it, or the last of a streamed one. */
   end(body?: Body): void {
     if (this.finished) throw errors.alreadySent();
     if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
       throw errors.invalidArgument('body', 'a string, Buffer or Uint8Array');
     }
-    this.finished = true;
-    const life = this.life;
-    if (life !== undefined) {
-      if (life.inFlight !== undefined) {
-        life.inFlight.delete(this);
-        life.inFlight = undefined;
-      }
-      if (life.closed) return; // nobody to send it to
-    }
+    if (this.streamed !== undefined) return this.endStream(this.streamed, body ?? undefined);
+    this.finish();
+    if (this.closed) return; // nobody to send it to
     const status = this.code === 200 ? OK : statusBytes(this.code);
     if (bodyless(this.code)) {
       this.out.writeHeadOnly(this, status, this.fields);
@@ -127,19 +181,209 @@ export class Response {
     this.out.writeResponse(this, status, this.fields, type, b, this.head, length);
   }
 
-  /** @internal Sends a value a handler returned. */
-  send(value: unknown): void {
+  /**
+   * Streams a chunk: the first write sends the head (status and headers are fixed from then on).
+   * Returns false once HIGH_WATER_MARK bytes wait to be sent: then `await res.ready()` before
+   * writing more. After the client went away it returns false and ready() rejects.
+   */
+  write(chunk: Body): boolean {
+    if (this.finished) throw errors.alreadySent();
+    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
+      throw errors.invalidArgument('chunk', 'a string, Buffer or Uint8Array');
+    }
+    const s = this.streamed ?? this.start();
+    if (this.closed) return false;
+    if (s.discard) return true;
+    if (this.declared !== undefined) this.checkLength(s, chunk);
+    const n = this.out.writeStreamBody(this, chunk, s.chunked, PART_MORE, HIGH_WATER_MARK - s.pending);
+    s.written += n;
+    s.pending += n;
+    return s.pending < HIGH_WATER_MARK;
+  }
+
+  /**
+   * Resolves when the response can take more (at once when write() returned true); rejects with
+   * UVHTTP_ERR_CONNECTION_CLOSED once the client has gone.
+   */
+  ready(): Promise<void> {
+    if (this.closed) return Promise.reject(closedReason());
+    const s = this.streamed;
+    if (s === undefined || s.discard || s.pending < HIGH_WATER_MARK) return Promise.resolve();
+    return new Promise((resolve, reject) => (s.waiters ??= []).push({ resolve, reject }));
+  }
+
+  /** Sends the head now, before any body: the response is streamed from here on. */
+  flushHeaders(): void {
+    if (this.finished) throw errors.alreadySent();
+    this.streamed ??= this.start();
+  }
+
+  /**
+   * Streams a ReadableStream, an async iterable or a Node Readable (chunks: strings or bytes) as the
+   * body, waiting for the client when it reads slower than the source produces, and ends the
+   * response. Sends the head at once. When the client goes away the source is cancelled (a Node
+   * stream destroyed) and the promise rejects with UVHTTP_ERR_CONNECTION_CLOSED; when the source
+   * fails, the response is cut off (the client sees it incomplete) and the promise rejects.
+   */
+  async stream(source: StreamSource): Promise<void> {
+    if (!isStreamSource(source)) throw errors.invalidArgument('source', 'a ReadableStream, an async iterable or a Node Readable');
+    this.flushHeaders();
+    const s = this.streamed!;
+    if (source instanceof ReadableStream) {
+      const reader = source.getReader();
+      if (s.discard) {
+        await reader.cancel();
+        this.end();
+        return;
+      }
+      await this.pump(() => reader.read(), (reason) => void reader.cancel(reason).catch(ignore));
+    } else {
+      const destroy = (source as { destroy?: (err?: Error) => void }).destroy;
+      const it = source[Symbol.asyncIterator]();
+      const cancel = (reason: Error) => {
+        if (typeof destroy === 'function') destroy.call(source, reason);
+        else void Promise.resolve(it.return?.()).catch(ignore);
+      };
+      if (s.discard) {
+        cancel(closedReason());
+        this.end();
+        return;
+      }
+      await this.pump(() => it.next(), cancel);
+    }
+  }
+
+  private async pump(next: () => Promise<IteratorResult<Uint8Array | string>>, cancel: (reason: Error) => void): Promise<void> {
+    const signal = this.signal;
+    const onAbort = () => cancel(closedReason());
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        const { done, value } = await next();
+        if (this.closed) throw closedReason();
+        if (done) break;
+        if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
+          throw errors.invalidArgument('a streamed chunk', 'a string or bytes');
+        }
+        if (!this.write(value)) await this.ready();
+      }
+    } catch (err) {
+      if (!this.closed) cancel(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    this.end();
+  }
+
+  /** @internal The handler failed after the head went out: cut the response off. */
+  abortStream(): void {
+    if (this.finished || this.streamed === undefined) return;
+    this.finish();
+    if (!this.closed && !this.streamed.discard) this.out.writeStreamMark(this, PART_ABORT);
+  }
+
+  /** @internal Sends a value a handler returned; a stream source is streamed (the promise settles when it ends). */
+  send(value: unknown): void | Promise<void> {
     if (typeof value === 'string' || value instanceof Uint8Array) {
       this.end(value);
       return;
     }
+    if (isStreamSource(value)) return this.stream(value);
     if (!this.typed) {
       this.fields += JSON_TYPE;
       this.typed = true;
     }
     this.end(JSON.stringify(value));
   }
+
+  private get head(): boolean {
+    return (this.flags & FLAG_HEAD) !== 0;
+  }
+
+  /** Sends the head of a streamed response and chooses how its body is framed. */
+  private start(): Stream {
+    const status = this.code === 200 ? OK : statusBytes(this.code);
+    const s: Stream = { discard: false, chunked: false, written: 0, pending: 0 };
+    this.streamed = s;
+    if (this.closed) return s;
+    if (this.head || bodyless(this.code)) {
+      // The head is the whole response. HEAD says the length when it is known; without it the body's
+      // length is only known once generated, so no framing field is sent (RFC 9110 9.3.2).
+      s.discard = true;
+      const length = this.declared !== undefined && this.head ? Buffer.from(`Content-Length: ${this.declared}\r\n`) : undefined;
+      this.out.writeStreamHead(this, status, this.fields, undefined, length, PART_WHOLE);
+      return s;
+    }
+    let framing: Uint8Array | undefined;
+    let flags = 0;
+    if (this.declared !== undefined) {
+      framing = Buffer.from(`Content-Length: ${this.declared}\r\n`);
+    } else if (this.flags & FLAG_HTTP10) {
+      flags = RES_CLOSE_DELIMITED; // HTTP/1.0 has no chunked coding
+    } else {
+      framing = CHUNKED;
+      s.chunked = true;
+    }
+    this.out.writeStreamHead(this, status, this.fields, undefined, framing, PART_START | flags);
+    return s;
+  }
+
+  private endStream(s: Stream, body: Body | undefined): void {
+    if (this.closed || s.discard) {
+      this.finish();
+      return;
+    }
+    if (this.declared !== undefined) {
+      if (body !== undefined) this.checkLength(s, body);
+      const n = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+      if (s.written + n < this.declared) {
+        // The client was promised more: it must see the response as incomplete, not as complete.
+        if (n > 0) this.out.writeStreamBody(this, body, false, PART_MORE, Infinity);
+        this.finish();
+        this.out.writeStreamMark(this, PART_ABORT);
+        throw errors.contentLength(this.declared, s.written + n);
+      }
+    }
+    this.finish();
+    this.out.writeStreamBody(this, body, s.chunked, PART_LAST, Infinity);
+  }
+
+  private checkLength(s: Stream, chunk: Body): void {
+    const n = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    if (s.written + n > this.declared!) throw errors.contentLength(this.declared!, s.written + n);
+  }
+
+  private finish(): void {
+    this.finished = true;
+    const life = this.life;
+    if (life?.inFlight !== undefined) {
+      life.inFlight.delete(this);
+      life.inFlight = undefined;
+    }
+  }
+
+  private release(settle: (w: { resolve: () => void; reject: (err: Error) => void }) => void): void {
+    const waiters = this.streamed?.waiters;
+    if (waiters === undefined || waiters.length === 0) return;
+    this.streamed!.waiters = undefined;
+    for (const w of waiters) settle(w);
+  }
 }
+
+function isStreamSource(value: unknown): value is StreamSource {
+  return (
+    value instanceof ReadableStream ||
+    (value !== null && typeof value === 'object' && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')
+  );
+}
+
+function contentLength(name: string, value: string): number {
+  if (!/^[0-9]{1,15}$/.test(value)) throw errors.invalidHeader(name);
+  return Number(value);
+}
+
+function ignore(): void {}
 
 function closedReason(): Error {
   return errors.connectionClosed();

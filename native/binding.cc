@@ -48,16 +48,17 @@ public:
                            InstanceMethod<&ServerWrap::Close>("close"),
                            InstanceMethod<&ServerWrap::Flush>("flush"),
                            InstanceMethod<&ServerWrap::Stats>("stats"),
+                           InstanceMethod<&ServerWrap::Peer>("peer"),
                        });
   }
 
   // new NativeServer(options, dispatch(count, data?, meta?), onClosed(), onClientError(status, reason),
-  //                  onAborted(ids: Uint32Array))
+  //                  onAborted(words: Uint32Array), onDrained(ids: Uint32Array))
   explicit ServerWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ServerWrap>(info), env_(info.Env()) {
     Napi::Env env = info.Env();
     if (!info[0].IsObject() || !info[1].IsFunction() || !info[2].IsFunction() || !info[3].IsFunction() ||
-        !info[4].IsFunction())
-      throw Napi::TypeError::New(env, "NativeServer(options, dispatch, onClosed, onClientError, onAborted)");
+        !info[4].IsFunction() || !info[5].IsFunction())
+      throw Napi::TypeError::New(env, "NativeServer(options, dispatch, onClosed, onClientError, onAborted, onDrained)");
     Napi::Object o = info[0].As<Napi::Object>();
     ServerOptions opt;
     SessionLimits &lim = opt.limits;
@@ -85,6 +86,7 @@ public:
     on_closed_ = Napi::Persistent(info[2].As<Napi::Function>());
     on_client_error_ = Napi::Persistent(info[3].As<Napi::Function>());
     on_aborted_ = Napi::Persistent(info[4].As<Napi::Function>());
+    on_drained_ = Napi::Persistent(info[5].As<Napi::Function>());
 
     uv_loop_t *loop = nullptr;
     if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop)
@@ -229,9 +231,25 @@ private:
 
   // flush(): take the responses JS wrote outside a batch and send them.
   Napi::Value Flush(const Napi::CallbackInfo &info) {
-    server_->take_responses(output_);
-    server_->flush_all();
+    server_->flush_from_js(output_);
     return info.Env().Undefined();
+  }
+
+  // peer(slot, serialLo, serialHi): { address, port } of the connection's client, or undefined when
+  // the connection has gone. Asked only when a handler reads it.
+  Napi::Value Peer(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber())
+      throw Napi::TypeError::New(env, "peer(slot, serialLo, serialHi)");
+    const uint64_t serial = static_cast<uint64_t>(info[1].As<Napi::Number>().Uint32Value()) |
+                            (static_cast<uint64_t>(info[2].As<Napi::Number>().Uint32Value()) << 32);
+    std::string address;
+    int port = 0;
+    if (!server_->peer(info[0].As<Napi::Number>().Uint32Value(), serial, &address, &port)) return env.Undefined();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("address", address);
+    o.Set("port", port);
+    return o;
   }
 
   Napi::Value Stats(const Napi::CallbackInfo &info) {
@@ -280,12 +298,20 @@ private:
     server_->take_responses(output_);
   }
 
-  void connections_aborted(const uint32_t *words, size_t count) override {
+  void responses_aborted(const uint32_t *words, size_t count) override {
+    report(on_aborted_, words, count * 4);
+  }
+
+  void connections_drained(const uint32_t *words, size_t count) override {
+    report(on_drained_, words, count * 3);
+  }
+
+  void report(Napi::FunctionReference &fn, const uint32_t *words, size_t n) {
     if (tearing_down_) return;
     Napi::HandleScope scope(env_);
-    Napi::Uint32Array ids = Napi::Uint32Array::New(env_, count * 3);
-    std::memcpy(ids.Data(), words, count * 3 * sizeof(uint32_t));
-    call(on_aborted_, {ids});
+    Napi::Uint32Array array = Napi::Uint32Array::New(env_, n);
+    std::memcpy(array.Data(), words, n * sizeof(uint32_t));
+    call(fn, {array});
   }
 
   void closed() override {
@@ -379,6 +405,7 @@ private:
   Napi::FunctionReference on_closed_;
   Napi::FunctionReference on_client_error_;
   Napi::FunctionReference on_aborted_;
+  Napi::FunctionReference on_drained_;
   Napi::Reference<Napi::Buffer<uint8_t>> batch_data_;
   Napi::Reference<Napi::ArrayBuffer> batch_meta_;
   bool storage_replaced_ = false;

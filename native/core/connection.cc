@@ -3,6 +3,7 @@
 #include <exception>
 #include <string>
 
+#include "core/response_record.h"
 #include "core/router.h"
 #include "handlers/static_files.h"
 #include "http/http_errors.h"
@@ -286,19 +287,75 @@ void Connection::deliver_error(uint32_t seq, HttpError error, const std::string 
   mark_dirty();
 }
 
-bool Connection::respond(uint32_t seq, std::string_view head, std::string_view body) {
+bool Connection::respond(uint32_t seq, uint32_t part_and_flags, std::string_view head, std::string_view body) {
+  using response_record::Part;
   if (phase_ == Phase::Closed) return false;
+  const auto part = static_cast<Part>(part_and_flags & response_record::kPartMask);
+  const bool close_delimited = (part_and_flags & response_record::kCloseDelimited) != 0;
   bool owed;
   try {
-    owed = queue_.fulfil(seq, [&](std::string &out, const OutputQueue::Slot &s) {
-      render(out, head, body, s.omit_body, s.conn, ctx_->date);
-    });
+    switch (part) {
+    case Part::Whole:
+    case Part::Start:
+      owed = queue_.fulfil(seq, part == Part::Whole ? OutputQueue::Part::Whole : OutputQueue::Part::Start,
+                           [&](std::string &out, const OutputQueue::Slot &s) {
+                             render(out, head, body, s.omit_body, close_delimited ? ConnectionHeader::Close : s.conn,
+                                    ctx_->date);
+                           });
+      if (owed && close_delimited) end_with(seq);
+      break;
+    case Part::More:
+    case Part::Last:
+      owed = queue_.fulfil(seq, part == Part::More ? OutputQueue::Part::More : OutputQueue::Part::Last,
+                           [&](std::string &out, const OutputQueue::Slot &s) {
+                             if (!s.omit_body) out.append(body);
+                           });
+      break;
+    case Part::Abort:
+      // Forget what follows first: completing seq moves the ready responses behind it out.
+      owed = queue_.owes(seq);
+      if (!owed) break;
+      end_with(seq);
+      if (!queue_.fulfil(seq, OutputQueue::Part::Last, [](std::string &, const OutputQueue::Slot &) {}))
+        queue_.fulfil(seq, OutputQueue::Part::Whole, [](std::string &, const OutputQueue::Slot &) {}); // never started
+      break;
+    default: owed = false; break;
+    }
   } catch (const std::exception &) {
     close(); // no memory for this response: its client gets a closed connection, the rest go on
     return true;
   }
-  if (owed) mark_dirty(); // the flush resumes parsing if this drained a backlog: never inside a batch
-  return owed;
+  if (!owed) return false;
+  if (part_and_flags & response_record::kWantDrain) {
+    drain_wanted_ = true;
+    if (queue_.unsent() == 0) notify_drained();
+  }
+  mark_dirty(); // the flush resumes parsing if this drained a backlog: never inside a batch
+  return true;
+}
+
+void Connection::end_with(uint32_t seq) {
+  session_.finish();
+  enter_finishing();
+  const size_t dropped = queue_.drop_after(seq);
+  if (dropped > 0) {
+    try {
+      ctx_->aborted.push_back(AbortedResponses{id_, seq + 1});
+    } catch (...) {
+      // Out of memory: JS will not hear of it, and its late answers are dropped anyway.
+    }
+  }
+  update_watch();
+}
+
+void Connection::notify_drained() {
+  drain_wanted_ = false;
+  try {
+    ctx_->drained.push_back(id_);
+  } catch (...) {
+    // Out of memory: the writer hears nothing and its response stays unfinished until the client
+    // goes away (then JS hears that).
+  }
 }
 
 // Output ---------------------------------------------------------------------------------------
@@ -343,6 +400,7 @@ void Connection::write_output() {
   }
   const bool was_blocked = write_blocked_;
   write_blocked_ = false;
+  if (drain_wanted_ && queue_.unsent() == 0) notify_drained();
   // Drained: input kept while backlogged can be parsed now (the next flush does it).
   if (phase_ == Phase::Open && session_.paused()) mark_dirty();
   // Only a change can make the watch differ: writability no longer wanted, or reading stopped by a
@@ -416,8 +474,11 @@ void Connection::expire(uint64_t t) {
     return;
   }
   if (queue_.owes_js()) {
-    // A handler is working: only requestTimeout, when the user set it, limits it.
-    if (expired(queue_.oldest_owed().started, opt.response_timeout_ms)) {
+    // A handler is working: only requestTimeout, when the user set it, limits it -- until its
+    // response has started streaming, after which no error response can be sent any more (a stalled
+    // reader is the write timeout's).
+    const OutputQueue::Slot &oldest = queue_.oldest_owed();
+    if (!oldest.streaming && expired(oldest.started, opt.response_timeout_ms)) {
       ++ctx_->stats.timeouts;
       abandon_owed();
       session_.finish();
@@ -452,9 +513,12 @@ void Connection::finish_gracefully() {
 }
 
 void Connection::abandon_owed() {
+  drain_wanted_ = false;
+  if (!queue_.owes_js()) return;
+  const uint32_t oldest = queue_.oldest_owed().seq;
   if (queue_.drop_owed() == 0) return;
   try {
-    ctx_->aborted.push_back(id_);
+    ctx_->aborted.push_back(AbortedResponses{id_, oldest});
   } catch (...) {
     // Out of memory: JS will not hear of it, and its late answers are dropped anyway.
   }

@@ -37,9 +37,10 @@ public:
 
   // Starts watching the accepted socket; false when the loop refused it (the caller closes the socket).
   bool start();
-  // A JS handler's response for request seq: head is the status line and header fields, each
-  // CRLF-ended. False when the connection does not owe that response (answered already).
-  bool respond(uint32_t seq, std::string_view head, std::string_view body);
+  // A JS handler's response for request seq, or part of it (response_record.h says how a record's
+  // word 7 reads): head is the status line and header fields, each CRLF-ended. False when the
+  // connection does not owe that response (answered already) or the part does not fit.
+  bool respond(uint32_t seq, uint32_t part_and_flags, std::string_view head, std::string_view body);
   // Sends what the output holds; called once per loop iteration for dirty connections.
   void flush();
   // The server is closing: end now when idle, else after the responses owed.
@@ -49,6 +50,8 @@ public:
   bool closed() const { return phase_ == Phase::Closed; }
   // Called once a second: acts on the timeout that has passed, if any.
   void check_timeouts(uint64_t now);
+  // The client's address and port; false when the socket no longer has a peer.
+  bool peer(std::string *address, int *port) const { return peer_address(fd_, address, port); }
   // Memory held for input and output buffers.
   size_t buffered_capacity() const { return session_.capacity() + queue_.capacity(); }
 
@@ -92,6 +95,11 @@ private:
                      ConnectionHeader conn);
   // Forgets what JS owes (the connection is ending) and tells JS, once per loop iteration.
   void abandon_owed();
+  // The response seq is the connection's last: what follows it is forgotten (JS hears of what it
+  // owed), no more requests are read, and the connection ends once seq has gone out.
+  void end_with(uint32_t seq);
+  // A writer waits for this connection's output to drain: tell JS once nothing is left unsent.
+  void notify_drained();
   uint64_t now() const { return uv_now(ctx_->loop); }
 
   ServerContext *ctx_;
@@ -102,6 +110,7 @@ private:
   bool peer_ended_ = false;    // the client sent FIN: nothing is read any more; close once sent
   bool write_blocked_ = false; // the socket was full at the last write: writability resumes it
   bool dirty_ = false;         // listed in ctx_->dirty for this iteration's flush
+  bool drain_wanted_ = false;  // a streamed response's writer waits until the output has drained
   Poller poller_;
   Session session_;
   OutputQueue queue_;

@@ -21,14 +21,16 @@ OutputQueue::Slot *OutputQueue::find(uint32_t seq) {
 }
 
 void OutputQueue::promote() {
-  while (!slots_.empty() && slots_.front().ready) {
+  while (!slots_.empty()) {
     Slot &s = slots_.front();
     size_t moved = s.data.size();
     if (s.data.size() >= kSegmentTarget) {
       segments_.emplace_back();
       segments_.back().bytes = std::move(s.data); // large: hand the buffer over instead of copying it
+      s.data = std::string();
     } else if (!s.data.empty()) {
       tail().append(s.data);
+      s.data.clear();
     }
     for (Segment &part : s.parts) {
       moved += part.is_file() ? part.file.length : part.bytes.size();
@@ -38,8 +40,12 @@ void OutputQueue::promote() {
         tail().append(part.bytes);
       }
     }
+    s.parts.clear();
     waiting_bytes_ -= moved;
     ready_bytes_ += moved;
+    // A streamed response whose turn came keeps its slot: what it sent so far is out of the slot, and
+    // its next parts go straight to the ready bytes.
+    if (!s.ready) break;
     slots_.pop_front();
   }
 }
@@ -55,6 +61,20 @@ size_t OutputQueue::drop_owed() {
     if (!slots_.at(i).ready) ++owed_by_js;
   slots_.clear();
   waiting_bytes_ = 0;
+  return owed_by_js;
+}
+
+size_t OutputQueue::drop_after(uint32_t seq) {
+  size_t owed_by_js = 0;
+  while (!slots_.empty()) {
+    const Slot &last = slots_.at(slots_.size() - 1);
+    if (last.seq == seq) break;
+    if (!last.ready) ++owed_by_js;
+    size_t held = last.data.size();
+    for (const Segment &part : last.parts) held += segment_size(part);
+    waiting_bytes_ -= held;
+    slots_.pop_back();
+  }
   return owed_by_js;
 }
 

@@ -6,8 +6,11 @@
 // one vectored send; a segment is freed as soon as it is sent, so a slow reader never makes the
 // queue keep sent bytes, and an idle connection keeps at most one small segment for its next response.
 //
-// A segment is rendered bytes or a range of an open file (sent with sendfile, never read into memory);
-// a stream chunk would be another kind.
+// A segment is rendered bytes or a range of an open file (sent with sendfile, never read into memory).
+//
+// A streamed response holds its slot from its first part to its last: while it is the oldest, its
+// parts go straight to the ready bytes, and the responses after it wait in their slots, as behind any
+// response JS still owes.
 #pragma once
 
 #include <cstddef>
@@ -46,6 +49,7 @@ public:
     uint64_t started;       // when its request started (for requestTimeout); 0 for ready responses
     uint32_t seq;
     bool ready;             // rendered, waiting for the responses before it
+    bool streaming;         // its head is rendered and more of its body is to come
     bool omit_body;         // HEAD
     ConnectionHeader conn;  // what its Connection header says
     std::string data;
@@ -68,6 +72,7 @@ public:
       s.started = started;
       s.seq = seq;
       s.ready = ready;
+      s.streaming = false;
       s.omit_body = omit_body;
       s.conn = conn;
       return s; // its data is empty: pop_front left it so
@@ -85,6 +90,14 @@ public:
     }
     void clear() {
       while (count_ > 0) pop_front();
+    }
+    // Forgets the newest slot (its storage is kept like pop_front's).
+    void pop_back() {
+      Slot &s = at(count_ - 1);
+      if (s.data.capacity() > kInlineCapacity) std::string().swap(s.data);
+      else s.data.clear();
+      if (!s.parts.empty()) std::vector<Segment>().swap(s.parts);
+      --count_;
     }
 
   private:
@@ -183,25 +196,49 @@ public:
     slots_.push_back(started, seq, false, omit_body, conn);
   }
 
-  // Renders the owed response seq with render(std::string &, const Slot &). False when seq is not
-  // owed (answered already, or never reserved).
-  template <typename Render> bool fulfil(uint32_t seq, Render &&render) {
+  // How much of an owed response a call brings: all of it, or the start, a middle or the end of a
+  // streamed one.
+  enum class Part : uint8_t { Whole, Start, More, Last };
+
+  // Renders part of the owed response seq with render(std::string &, const Slot &), which appends.
+  // False when seq is not owed (answered already, or never reserved) or the part does not fit what
+  // came before (More or Last of a response that did not Start, Whole or Start of one that did).
+  template <typename Render> bool fulfil(uint32_t seq, Part part, Render &&render) {
     Slot *s = find(seq);
-    if (!s) return false;
+    if (!s || s->streaming != (part == Part::More || part == Part::Last)) return false;
+    const bool complete = part == Part::Whole || part == Part::Last;
     if (s == &slots_.front()) {
       std::string &t = tail();
       const size_t before = t.size();
       render(t, *s);
       ready_bytes_ += t.size() - before;
-      slots_.pop_front();
-      promote();
+      if (complete) {
+        slots_.pop_front();
+        promote();
+        return true;
+      }
     } else {
+      const size_t before = s->data.size();
       render(s->data, *s);
-      s->ready = true;
-      waiting_bytes_ += s->data.size();
+      waiting_bytes_ += s->data.size() - before;
+      if (complete) {
+        s->ready = true;
+        s->streaming = false;
+        return true;
+      }
     }
+    s->streaming = true;
     return true;
   }
+  template <typename Render> bool fulfil(uint32_t seq, Render &&render) {
+    return fulfil(seq, Part::Whole, std::forward<Render>(render));
+  }
+
+  // Whether JS owes the response seq (or more of it).
+  bool owes(uint32_t seq) { return find(seq) != nullptr; }
+  // Forgets every response after seq, rendered or owed (none of them can be sent: the connection ends
+  // with seq); returns how many JS still owed.
+  size_t drop_after(uint32_t seq);
 
   // Every owed response gets Connection: close (the server is closing). Ready ones keep theirs.
   void close_owed();
@@ -216,7 +253,8 @@ public:
   bool idle() const { return slots_.empty() && ready_bytes_ == 0; }
   bool owes_js() const { return !slots_.empty(); } // the front slot is always one JS has not answered
   size_t owed() const { return slots_.size(); }
-  // The oldest owed response: its sequence number and when its request started. Only when owes_js().
+  // The oldest owed response: its sequence number, when its request started and whether it is
+  // streaming. Only when owes_js().
   const Slot &oldest_owed() const { return slots_.front(); }
   bool has_ready_bytes() const { return ready_bytes_ > 0; }
   // Bytes not yet sent, ready or waiting behind an owed response (file ranges included: they are

@@ -198,7 +198,7 @@ void Server::iteration() {
     run_pending_batch();
     flush_all();
   }
-  report_aborted();
+  report_events();
   if (!ctx_.client_errors.empty()) {
     auto errors = std::move(ctx_.client_errors);
     ctx_.client_errors.clear();
@@ -206,17 +206,37 @@ void Server::iteration() {
   }
 }
 
-void Server::report_aborted() {
-  if (ctx_.aborted.empty()) return;
-  std::vector<uint32_t> words;
-  words.reserve(ctx_.aborted.size() * 3);
-  for (const ConnectionId &id : ctx_.aborted) {
-    words.push_back(id.slot);
-    words.push_back(static_cast<uint32_t>(id.serial));
-    words.push_back(static_cast<uint32_t>(id.serial >> 32));
+void Server::report_events() {
+  if (ctx_.in_batch) return; // the batch's end reports
+  if (!ctx_.aborted.empty()) {
+    std::vector<uint32_t> words;
+    words.reserve(ctx_.aborted.size() * 4);
+    for (const AbortedResponses &a : ctx_.aborted) {
+      words.push_back(a.id.slot);
+      words.push_back(static_cast<uint32_t>(a.id.serial));
+      words.push_back(static_cast<uint32_t>(a.id.serial >> 32));
+      words.push_back(a.from_seq);
+    }
+    ctx_.aborted.clear();
+    bridge_->responses_aborted(words.data(), words.size() / 4);
   }
-  ctx_.aborted.clear();
-  bridge_->connections_aborted(words.data(), words.size() / 3);
+  if (!ctx_.drained.empty()) {
+    std::vector<uint32_t> words;
+    words.reserve(ctx_.drained.size() * 3);
+    for (const ConnectionId &id : ctx_.drained) {
+      words.push_back(id.slot);
+      words.push_back(static_cast<uint32_t>(id.serial));
+      words.push_back(static_cast<uint32_t>(id.serial >> 32));
+    }
+    ctx_.drained.clear();
+    bridge_->connections_drained(words.data(), words.size() / 3);
+  }
+}
+
+void Server::flush_from_js(const ResponseOutput &out) {
+  take_responses(out);
+  flush_all();
+  report_events();
 }
 
 void Server::flush_all() {
@@ -240,7 +260,7 @@ void Server::take_responses(const ResponseOutput &out) {
     if (start + head_len + body_len > out.data_len) continue; // a record JS could not have written
     Connection *c = table_.find(static_cast<uint32_t>(r[0]), serial);
     const char *head = reinterpret_cast<const char *>(out.data) + start;
-    if (!c || !c->respond(static_cast<uint32_t>(r[3]), std::string_view(head, head_len),
+    if (!c || !c->respond(static_cast<uint32_t>(r[3]), static_cast<uint32_t>(r[7]), std::string_view(head, head_len),
                           std::string_view(head + head_len, body_len)))
       ++ctx_.stats.responses_dropped; // its connection has gone, or it was answered already
   }
@@ -263,6 +283,11 @@ void Server::on_tick(uv_timer_t *timer) {
   }
   s->sweep_timeouts(); // connections catch their own failures: nothing here throws
   s->flush_all();
+  try {
+    s->report_events();
+  } catch (const std::exception &) {
+    // Out of memory reporting: the next iteration's report tries again.
+  }
   if (!s->helpers_closing_) s->schedule_tick();
 }
 
@@ -278,6 +303,11 @@ void Server::sweep_timeouts() {
     return;
   }
   table_.for_each([now](Connection *c) { c->check_timeouts(now); });
+}
+
+bool Server::peer(uint32_t slot, uint64_t serial, std::string *address, int *port) const {
+  const Connection *c = table_.find(slot, serial);
+  return c && !c->closed() && c->peer(address, port);
 }
 
 size_t Server::buffered_bytes() const {

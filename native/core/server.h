@@ -11,6 +11,7 @@
 
 #include "core/batch.h"
 #include "core/connection_table.h"
+#include "core/response_record.h"
 #include "core/server_context.h"
 #include "io/listener.h"
 #include "io/socket_io.h"
@@ -24,8 +25,12 @@ public:
   // Enters JS once to run the handlers of the batch's requests; JS writes their responses to the
   // output buffers, which the bridge hands back through Server::take_responses before returning.
   virtual void run_batch(uint32_t count) = 0;
-  // Connections that closed while JS owed them responses: 3 words each (slot, serial low, serial high).
-  virtual void connections_aborted(const uint32_t *words, size_t count) = 0;
+  // Responses JS owes that will never be sent: 4 words each (slot, serial low, serial high, and the
+  // first sequence number of that connection that is lost; the later ones are lost too).
+  virtual void responses_aborted(const uint32_t *words, size_t count) = 0;
+  // Connections whose streamed responses asked to hear when their output drained, and it has: 3
+  // words each (slot, serial low, serial high).
+  virtual void connections_drained(const uint32_t *words, size_t count) = 0;
   // The server has closed its listener and every connection.
   virtual void closed() = 0;
   // A request was rejected (malformed, over a limit, timed out); called from the loop, never while
@@ -33,8 +38,8 @@ public:
   virtual void client_error(int status, std::string_view reason) = 0;
 };
 
-// Where JS writes its responses (lib/output.ts): bytes, and records of kResponseWords words after a
-// count in records[0].
+// Where JS writes its responses (lib/output.ts): bytes, and records (core/response_record.h) after
+// a count in records[0].
 struct ResponseOutput {
   const uint8_t *data = nullptr;
   size_t data_len = 0;
@@ -67,12 +72,17 @@ public:
   void close(uint64_t timeout_ms);
   bool has_handles() const { return handles_open_ > 0; }
 
-  // Response records: slot, serial low, serial high, seq, head offset, head length, body length; the
-  // body follows the head in data. Records that point outside data are ignored.
-  static constexpr size_t kResponseWords = 7;
+  // Response records (core/response_record.h). Records that point outside data are ignored.
+  static constexpr size_t kResponseWords = response_record::kWords;
   void take_responses(const ResponseOutput &out);
-  // Sends all corked output now (used when JS answers outside a batch).
+  // Sends all corked output now.
   void flush_all();
+  // JS answered outside a batch (a timer, I/O): take its responses, send them, and tell it what
+  // drained or was lost meanwhile.
+  void flush_from_js(const ResponseOutput &out);
+
+  // The address and port of a connection's client; false when the connection has gone.
+  bool peer(uint32_t slot, uint64_t serial, std::string *address, int *port) const;
 
   // Counters; buffered_bytes walks the connections, so it is computed only when asked.
   const ServerStats &stats() const { return ctx_.stats; }
@@ -91,7 +101,8 @@ private:
 
   void iteration();
   void run_pending_batch();
-  void report_aborted();
+  // Tells JS which responses were lost and which writers may go on.
+  void report_events();
   void sweep_timeouts();
   void maybe_finish_close();
   void schedule_tick();

@@ -59,6 +59,13 @@ struct ConnectionId {
   uint64_t serial;
 };
 
+// Responses JS owes that will never be sent: those of connection id from sequence number from_seq on
+// (sequence numbers wrap: "on" is within 2^31 after it).
+struct AbortedResponses {
+  ConnectionId id;
+  uint32_t from_seq;
+};
+
 class ConnectionOwner {
 public:
   virtual ~ConnectionOwner() = default;
@@ -84,8 +91,11 @@ struct ServerContext {
 
   // Connections with output to send, flushed once at the end of the loop iteration.
   std::vector<ConnectionId> dirty;
-  // Connections that closed while JS still owed them responses; JS hears of them once per iteration.
-  std::vector<ConnectionId> aborted;
+  // Responses JS owes that their connection will never send (it closed, or ends with an earlier
+  // response); JS hears of them once per iteration.
+  std::vector<AbortedResponses> aborted;
+  // Connections whose streamed responses' writers wait for the output to drain, and it has.
+  std::vector<ConnectionId> drained;
   // Rejected requests, reported to JS from the loop rather than from the middle of parsing.
   std::vector<std::pair<int, std::string_view>> client_errors;
 

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #ifdef _WIN32
 #include <winsock2.h>
@@ -14,6 +15,7 @@
 #else
 #include <cerrno>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -144,6 +146,28 @@ inline AcceptFailure classify_accept_error(int err) {
 inline void set_nodelay(socket_t s) {
   int one = 1;
   setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char *>(&one), sizeof(one));
+}
+
+// The address and port of a connected socket's peer ("203.0.113.7", "2001:db8::1"); false when it has
+// none (the connection was reset, or the socket is not IP).
+inline bool peer_address(socket_t s, std::string *address, int *port) {
+  sockaddr_storage peer{};
+  socklen_t len = sizeof(peer);
+  if (getpeername(s, reinterpret_cast<sockaddr *>(&peer), &len) != 0) return false;
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (peer.ss_family == AF_INET) {
+    const auto *a = reinterpret_cast<const sockaddr_in *>(&peer);
+    if (!inet_ntop(AF_INET, &a->sin_addr, text, sizeof(text))) return false;
+    *port = ntohs(a->sin_port);
+  } else if (peer.ss_family == AF_INET6) {
+    const auto *a = reinterpret_cast<const sockaddr_in6 *>(&peer);
+    if (!inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof(text))) return false;
+    *port = ntohs(a->sin6_port);
+  } else {
+    return false;
+  }
+  *address = text;
+  return true;
 }
 
 // Whether an accepted socket already has TCP_NODELAY from its listener (Linux), or needs its own.

@@ -444,14 +444,22 @@ export { sleep };
 /** IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`. */
 export const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
-/** Asserts-friendly check that a response carries a valid, current Date and a Content-Length matching its body. */
-export function framingProblems(res: ParsedResponse, opts: { head?: boolean } = {}): string[] {
+/**
+ * Asserts-friendly check that a response carries a valid, current Date and a Content-Length matching
+ * its body -- or, with chunked: true, the chunked coding and no Content-Length.
+ */
+export function framingProblems(res: ParsedResponse, opts: { head?: boolean; chunked?: boolean } = {}): string[] {
   const problems: string[] = [];
   const date = res.headers['date'];
   if (date === undefined) problems.push('no Date header');
   else if (!IMF_FIXDATE.test(date)) problems.push(`Date not IMF-fixdate: ${date}`);
   else if (Math.abs(Date.parse(date) - Date.now()) > 5000) problems.push(`Date far from now: ${date}`);
   const cl = res.headers['content-length'];
+  if (opts.chunked) {
+    if (res.headers['transfer-encoding'] !== 'chunked') problems.push('not chunked');
+    if (cl !== undefined) problems.push('Content-Length beside chunked');
+    return problems;
+  }
   if (cl === undefined) problems.push('no Content-Length header');
   else if (!opts.head && Number(cl) !== res.body.length) problems.push(`Content-Length ${cl} but body ${res.body.length} bytes`);
   if (headerValues(res, 'content-length').length > 1) problems.push('several Content-Length headers');

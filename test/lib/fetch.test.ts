@@ -467,4 +467,31 @@ describe('serve', () => {
     await second.close();
     await first.close();
   });
+
+  it('info carries the client address and port, read only when asked', async () => {
+    const server = serve({
+      fetch: (_request, info) => Response.json({ address: info.remoteAddress, port: info.remotePort }),
+      port: 0,
+      hostname: '127.0.0.1',
+    });
+    const { port } = await server.ready;
+    try {
+      const sock = net.connect({ port, host: '127.0.0.1' });
+      await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+      const body = await new Promise<string>((resolve) => {
+        let got = '';
+        sock.on('data', (d) => {
+          got += d.toString('latin1');
+          if (got.includes('}')) resolve(got.slice(got.indexOf('\r\n\r\n') + 4));
+        });
+        sock.write(get('/'));
+      });
+      const localPort = sock.localPort;
+      sock.destroy();
+      // The server sees the client's own end of the connection.
+      expect(JSON.parse(body)).toEqual({ address: '127.0.0.1', port: localPort });
+    } finally {
+      await server.close();
+    }
+  });
 });

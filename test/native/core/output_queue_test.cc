@@ -169,6 +169,55 @@ void file_segments(int a, int b) {
   drain(b);
 }
 
+void streamed(int a, int b) {
+  using Part = OutputQueue::Part;
+  OutputQueue q;
+  size_t sent = 0;
+  q.reserve(0, false, ConnectionHeader::None, 10);
+  q.reserve(1, false, ConnectionHeader::None, 20);
+  q.add_ready(2, text("static;"));
+  q.reserve(3, false, ConnectionHeader::None, 30);
+
+  check::that(!q.fulfil(0, Part::More, owed_text("x")) && !q.fulfil(0, Part::Last, owed_text("x")),
+              "More and Last need a Start");
+  // 1 streams while 0 is still owed: its parts wait in its slot.
+  check::that(q.fulfil(1, Part::Start, owed_text("h1;")) && q.fulfil(1, Part::More, owed_text("b1;")),
+              "1 starts and goes on behind 0");
+  check::that(!q.fulfil(1, Part::Start, owed_text("x")) && !q.fulfil(1, Part::Whole, owed_text("x")),
+              "a started stream takes no second head");
+  check::that(q.write(a, &sent) == OutputQueue::WriteResult::Drained && sent == 0, "nothing may go before 0");
+  check::that(q.fulfil(0, Part::Start, owed_text("h0;")), "0 starts");
+  check::that(q.oldest_owed().seq == 0 && q.oldest_owed().streaming, "the oldest owed is streaming");
+  q.write(a, &sent);
+  check::that(drain(b) == "h0;", "0's head goes at once; 1 waits");
+  check::that(q.fulfil(0, Part::More, owed_text("b0;")), "0 goes on");
+  q.write(a, &sent);
+  check::that(drain(b) == "b0;", "0's chunk goes at once");
+  check::that(q.fulfil(0, Part::Last, owed_text("e0;")), "0 ends");
+  q.write(a, &sent);
+  check::that(drain(b) == "e0;h1;b1;", "0 ended: 1's waiting parts follow, 2 waits for 1's end");
+  check::that(q.oldest_owed().seq == 1 && q.oldest_owed().streaming, "1 is the oldest now");
+  check::that(q.fulfil(1, Part::Last, owed_text("e1;")), "1 ends");
+  q.write(a, &sent);
+  check::that(drain(b) == "e1;static;", "then the static response");
+  check::that(q.fulfil(3, Part::Whole, owed_text("three;")) && q.idle() == false, "3 whole");
+  q.write(a, &sent);
+  check::that(drain(b) == "three;" && q.idle(), "all sent");
+
+  // drop_after: the responses after a connection's last one are forgotten, and counted when JS owed them.
+  OutputQueue d;
+  d.reserve(0, false, ConnectionHeader::None, 0);
+  d.reserve(1, false, ConnectionHeader::None, 0);
+  d.add_ready(2, text("ready"));
+  d.reserve(3, false, ConnectionHeader::None, 0);
+  check::that(d.owes(0) && d.owes(1) && !d.owes(2) && d.owes(3) && !d.owes(4), "owes");
+  check::that(d.drop_after(1) == 1 && d.owed() == 2 && d.unsent() == 0, "2 and 3 dropped; only 3 was JS's");
+  check::that(d.fulfil(0, Part::Whole, owed_text("a")) && d.fulfil(1, Part::Whole, owed_text("b")) && d.idle() == false,
+              "the rest are answered");
+  d.write(a, &sent);
+  check::that(drain(b) == "ab" && d.idle(), "and sent");
+}
+
 } // namespace
 
 int main() {
@@ -183,6 +232,10 @@ int main() {
   close(pair[1]);
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair) != 0) return 2;
   file_segments(pair[0], pair[1]);
+  close(pair[0]);
+  close(pair[1]);
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair) != 0) return 2;
+  streamed(pair[0], pair[1]);
   close(pair[0]);
   return check::summary("output_queue");
 }
