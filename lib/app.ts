@@ -7,7 +7,7 @@ import { fetchHandler, type FetchHandler } from './fetch.js';
 import { checkPrefix, checkRoot, contentTypes, mountOptions, type ServeDirOptions } from './files.js';
 import { InFlight } from './in-flight.js';
 import { bodyless, checkStatus, headerLine, statusLine } from './http.js';
-import { NativeServer, type NativeStats } from './native.js';
+import { NativeServer, type NativeRouteBody, type NativeStats } from './native.js';
 import { defaultOnError, nativeOptions, type ServerOptions } from './options.js';
 import { Output } from './output.js';
 
@@ -24,6 +24,20 @@ export interface CloseOptions {
   timeout?: number;
 }
 
+/** A route's third argument. */
+export interface RouteOptions {
+  /**
+   * Hand the request to the handler at the end of its head, with the body as a stream that fills as
+   * bytes arrive (`req.body`), instead of once the whole body is buffered. Default false.
+   */
+  stream?: boolean;
+  /**
+   * This route's body limit in bytes, instead of the server's `bodyLimit`; `Infinity` (no limit) for
+   * a streamed route. A buffered body stays below 2 GiB.
+   */
+  bodyLimit?: number;
+}
+
 export interface ListenOptions {
   port?: number;
   host?: string;
@@ -38,6 +52,24 @@ function paramNames(path: string): string[] {
     .split('/')
     .filter((s) => s.length > 1 && s[0] === ':')
     .map((s) => s.slice(1));
+}
+
+const ROUTE_OPTIONS = new Set(['stream', 'bodyLimit']);
+
+function routeBody(options: RouteOptions | undefined): NativeRouteBody | undefined {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== 'object') throw errors.invalidArgument('options', 'an object');
+  for (const key of Object.keys(options)) {
+    if (!ROUTE_OPTIONS.has(key)) throw errors.invalidOption(key, `one of ${[...ROUTE_OPTIONS].join(', ')} (unknown route option)`);
+  }
+  const { stream = false, bodyLimit } = options;
+  if (typeof stream !== 'boolean') throw errors.invalidOption('stream', 'a boolean');
+  if (bodyLimit !== undefined) {
+    const ok = typeof bodyLimit === 'number' && bodyLimit >= 0 && (Number.isInteger(bodyLimit) || (stream && bodyLimit === Infinity));
+    if (!ok) throw errors.invalidOption('bodyLimit', stream ? 'a non-negative integer or Infinity' : 'a non-negative integer (Infinity only with stream: true)');
+    if (!stream && bodyLimit > 0x7fffffff) throw errors.invalidOption('bodyLimit', 'below 2 GiB for a buffered body');
+  }
+  return { stream, bodyLimit };
 }
 
 export class App {
@@ -58,8 +90,9 @@ export class App {
       (status, reason) => this.options.onClientError?.(errors.clientError(status, reason)),
       (words) => inFlight.aborted(words),
       (ids) => inFlight.drained(ids),
+      (ids) => inFlight.bodiesReady(ids),
     );
-    dispatch = createDispatcher(this.routes, new Output(this.native), inFlight, onError);
+    dispatch = createDispatcher(this.routes, new Output(this.native), inFlight, onError, this.native);
   }
 
   /** A response rendered once and served by native code on every GET and HEAD of path. */
@@ -102,33 +135,33 @@ export class App {
     return this;
   }
 
-  route(method: string, path: string, handler: Handler): this {
+  route(method: string, path: string, handler: Handler, options?: RouteOptions): this {
     if (typeof method !== 'string' || !METHOD.test(method)) throw errors.invalidArgument('method', 'an upper-case HTTP method token');
     if (typeof path !== 'string') throw errors.invalidArgument('path', 'a string');
     if (typeof handler !== 'function') throw errors.invalidArgument('handler', 'a function');
-    this.native.addRoute(method, path, this.routes.length);
+    this.native.addRoute(method, path, this.routes.length, routeBody(options));
     this.routes.push({ handler, paramNames: paramNames(path) });
     return this;
   }
 
-  get(path: string, handler: Handler): this {
-    return this.route('GET', path, handler);
+  get(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.route('GET', path, handler, options);
   }
 
-  post(path: string, handler: Handler): this {
-    return this.route('POST', path, handler);
+  post(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.route('POST', path, handler, options);
   }
 
-  put(path: string, handler: Handler): this {
-    return this.route('PUT', path, handler);
+  put(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.route('PUT', path, handler, options);
   }
 
-  patch(path: string, handler: Handler): this {
-    return this.route('PATCH', path, handler);
+  patch(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.route('PATCH', path, handler, options);
   }
 
-  delete(path: string, handler: Handler): this {
-    return this.route('DELETE', path, handler);
+  delete(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.route('DELETE', path, handler, options);
   }
 
   /**
@@ -136,9 +169,9 @@ export class App {
    * fetch handler (instead of a 404). Routes still answer their paths, including their 405s. Calling
    * it again replaces the handler.
    */
-  fetch(handler: FetchHandler): this {
+  fetch(handler: FetchHandler, options?: RouteOptions): this {
     if (typeof handler !== 'function') throw errors.invalidArgument('handler', 'a function');
-    this.native.setFallback(this.routes.length);
+    this.native.setFallback(this.routes.length, routeBody(options));
     this.routes.push({
       handler: fetchHandler(handler, (res) => this.native.peer(res.conn, res.serialLo, res.serialHi)),
       paramNames: [],

@@ -14,6 +14,8 @@ import {
 import type { FastBuffer } from './bytes.js';
 import type { InFlight } from './in-flight.js';
 import type { Output } from './output.js';
+import type { NativeServer } from './native.js';
+import { RequestBody } from './request-body.js';
 import { Request, expireBatch } from './request.js';
 import { Response } from './response.js';
 
@@ -26,7 +28,13 @@ export interface Route {
 
 export type ErrorHook = (err: unknown, req: Request) => void;
 
-export function createDispatcher(routes: readonly Route[], output: Output, inFlight: InFlight, onError: () => ErrorHook) {
+export function createDispatcher(
+  routes: readonly Route[],
+  output: Output,
+  inFlight: InFlight,
+  onError: () => ErrorHook,
+  native: Pick<NativeServer, 'readBody'>,
+) {
   let data: FastBuffer;
   let meta: Uint32Array;
 
@@ -85,6 +93,11 @@ export function createDispatcher(routes: readonly Route[], output: Output, inFli
           meta[p + REQ_SEQ],
           meta[p + REQ_FLAGS],
         );
+        if (Request.streamsBody(meta, p)) {
+          const body = new RequestBody(() => native.readBody(res.conn, res.serialLo, res.serialHi, res.seq));
+          req.streamBody(body);
+          res.requestBody = body;
+        }
         p += REQ_FIXED_WORDS + 4 * meta[p + REQ_NUM_HEADERS] + 2 * meta[p + REQ_NUM_PARAMS];
         let result: unknown;
         try {

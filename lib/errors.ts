@@ -38,6 +38,16 @@ export const errors = {
         'reused for other requests; read the request inside the handler, or return (await) a promise from it',
     ),
   invalidJson: () => make('UVHTTP_ERR_INVALID_JSON', 'request body is not valid JSON', 400),
+  requestBody: (status: number) =>
+    make(
+      'UVHTTP_ERR_REQUEST_BODY',
+      status === 413
+        ? 'the request body is larger than its route\'s bodyLimit'
+        : status === 408
+          ? 'the request body did not arrive in time'
+          : `the request body is malformed (its chunked framing is broken)`,
+      status,
+    ),
   connectionClosed: () =>
     make('UVHTTP_ERR_CONNECTION_CLOSED', 'the client connection closed before the response was sent'),
   serveDir: (root: string, reason: string) =>

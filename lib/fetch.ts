@@ -78,17 +78,21 @@ async function toRequest(req: Request, res: Response): Promise<globalThis.Reques
   const method = req.method;
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) headers.append(name, value);
-  let body: Buffer | undefined;
+  let body: Buffer | ReadableStream<Uint8Array> | undefined;
   if (method !== 'GET' && method !== 'HEAD') {
-    const bytes = await req.buffer();
-    if (bytes.length > 0) body = bytes;
+    if (req.bodyStreamed) {
+      body = req.body; // read by the handler as it arrives
+    } else {
+      const bytes = await req.buffer();
+      if (bytes.length > 0) body = bytes;
+    }
   }
   return new globalThis.Request(`http://${req.header('host') ?? 'localhost'}${req.url}`, {
     method,
     headers,
     body,
     signal: res.signal,
-    // Needed by undici for any body; harmless for a buffered one.
+    // Needed by undici for a stream body; harmless for a buffered one.
     duplex: 'half',
   } as RequestInit);
 }

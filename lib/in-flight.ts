@@ -12,6 +12,8 @@ export interface Abortable {
   abort(): void;
   /** The connection sent everything it held. */
   drained(): void;
+  /** The request's streamed body has bytes (or its end) for a read that waits. */
+  bodyReady(): void;
 }
 
 export class InFlight {
@@ -56,6 +58,15 @@ export class InFlight {
       const set = this.byConnection.get(ids[i + 2] * 0x1_0000_0000 + ids[i + 1]);
       if (set === undefined) continue;
       for (const res of [...set]) res.drained();
+    }
+  }
+
+  /** ids: slot, serial low, serial high per connection. */
+  bodiesReady(ids: Uint32Array): void {
+    for (let i = 0; i + DRAINED_WORDS <= ids.length; i += DRAINED_WORDS) {
+      const set = this.byConnection.get(ids[i + 2] * 0x1_0000_0000 + ids[i + 1]);
+      if (set === undefined) continue;
+      for (const res of [...set]) res.bodyReady();
     }
   }
 

@@ -3,7 +3,7 @@ import { App } from './app.js';
 import type { ServerOptions } from './options.js';
 
 export { App } from './app.js';
-export type { CloseOptions, ListenOptions, StaticOptions, Stats } from './app.js';
+export type { CloseOptions, ListenOptions, RouteOptions, StaticOptions, Stats } from './app.js';
 export type { Handler } from './dispatch.js';
 export { errors } from './errors.js';
 export { serve } from './fetch.js';
@@ -15,7 +15,8 @@ export type { ServerOptions } from './options.js';
 export { Request } from './request.js';
 export type { Query } from './request.js';
 export { Response } from './response.js';
-export type { Body } from './response.js';
+export type { Body, StreamSource } from './response.js';
+export { HIGH_WATER_MARK } from './response.js';
 
 export function createServer(options: ServerOptions = {}): App {
   return new App(options);

@@ -40,15 +40,24 @@ export interface FileStats {
 
 export interface NativeServer {
   addStatic(method: string, path: string, head: string, body: Buffer): void;
-  addRoute(method: string, path: string, handlerId: number): void;
+  addRoute(method: string, path: string, handlerId: number, body?: NativeRouteBody): void;
   serveDir(prefix: string, root: string, options: NativeMountOptions, types: string): void;
-  setFallback(handlerId: number): void;
+  setFallback(handlerId: number, body?: NativeRouteBody): void;
   setOutput(data: Buffer, records: Int32Array): void;
   listen(host: string, port: number): { address: string; port: number };
   close(timeoutMs: number): void;
   flush(): void;
   stats(): NativeStats;
   peer(slot: number, serialLo: number, serialHi: number): { address: string; port: number } | undefined;
+  /** A streamed request body's bytes since the last call, or 0 none yet, 1 the end, 2 gone, >= 400 failed. */
+  readBody(slot: number, serialLo: number, serialHi: number, seq: number): Uint8Array | number;
+}
+
+/** How a JS route takes request bodies (lib/app.ts checks it). */
+export interface NativeRouteBody {
+  stream?: boolean;
+  /** Infinity: no limit. */
+  bodyLimit?: number;
 }
 
 export interface NativeServerConstructor {
@@ -59,6 +68,7 @@ export interface NativeServerConstructor {
     onClientError: (status: number, reason: string) => void,
     onAborted: (words: Uint32Array) => void,
     onDrained: (ids: Uint32Array) => void,
+    onBodyReady: (ids: Uint32Array) => void,
   ): NativeServer;
 }
 

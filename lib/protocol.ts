@@ -24,6 +24,8 @@ export const REQ_FIXED_WORDS = 15;
 
 export const FLAG_HEAD = 1;
 export const FLAG_HTTP10 = 2;
+/** The body follows: read it with native readBody as it arrives (the record's body is empty). */
+export const FLAG_BODY_STREAM = 4;
 
 /**
  * Response records (native/core/response_record.h): records[0] is the count, then 8 words each

@@ -8,7 +8,9 @@
 import { parse as parseQuery } from 'node:querystring';
 import type { FastBuffer } from './bytes.js';
 import { errors } from './errors.js';
+import type { RequestBody } from './request-body.js';
 import {
+  FLAG_BODY_STREAM,
   FLAG_HTTP10,
   REQ_BODY_LEN,
   REQ_BODY_OFF,
@@ -45,6 +47,14 @@ function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw errors.invalidJson();
+  }
+}
+
 function decodeParam(raw: string): string {
   if (raw.indexOf('%') === -1) return raw;
   try {
@@ -64,6 +74,9 @@ export class Request {
   private shift = 0;
   /** The batch this view belongs to, or OWNED once detached. */
   private epoch = liveEpoch;
+  /** The body streaming in (a route with stream: true). */
+  private streamed?: RequestBody;
+  private _body?: ReadableStream<Uint8Array>;
 
   /** @internal */
   constructor(
@@ -183,29 +196,70 @@ export class Request {
     return this._headers;
   }
 
-  /** The body bytes (a copy the handler may keep). */
+  /**
+   * The body as a stream of bytes (also async-iterable). On a route with `stream: true` it fills as
+   * the body arrives, and reading it is what asks the client for more; elsewhere it holds the
+   * buffered body.
+   */
+  get body(): ReadableStream<Uint8Array> {
+    if (this._body !== undefined) return this._body;
+    if (this.streamed !== undefined) return (this._body = this.streamed.readable);
+    const bytes = Buffer.from(this.bytes());
+    return (this._body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (bytes.length > 0) controller.enqueue(bytes);
+        controller.close();
+      },
+    }));
+  }
+
+  /** True when the body streams in (its route has stream: true). */
+  get bodyStreamed(): boolean {
+    return this.streamed !== undefined;
+  }
+
+  /** The body bytes (a copy the handler may keep); a streamed body is read to its end first. */
   buffer(): Promise<Buffer> {
-    return Promise.resolve(Buffer.from(this.body()));
+    if (this.streamed !== undefined) return this.readAll();
+    return Promise.resolve(Buffer.from(this.bytes()));
   }
 
   text(): Promise<string> {
-    return Promise.resolve(this.body().toString('utf8'));
+    if (this.streamed !== undefined) return this.readAll().then((b) => b.toString('utf8'));
+    return Promise.resolve(this.bytes().toString('utf8'));
   }
 
   json(): Promise<unknown> {
-    const text = this.body().toString('utf8');
+    if (this.streamed !== undefined) return this.readAll().then((b) => parseJson(b.toString('utf8')));
+    const text = this.bytes().toString('utf8');
     try {
-      return Promise.resolve(JSON.parse(text) as unknown);
-    } catch {
-      return Promise.reject(errors.invalidJson());
+      return Promise.resolve(parseJson(text));
+    } catch (err) {
+      return Promise.reject(err);
     }
   }
 
+  private async readAll(): Promise<Buffer> {
+    const parts: Uint8Array[] = [];
+    for await (const part of this.body as unknown as AsyncIterable<Uint8Array>) parts.push(part);
+    return Buffer.concat(parts);
+  }
+
   /** Expiry throws here, not in the promise: the mistake is the call, made where it is made. */
-  private body(): Buffer {
+  private bytes(): Buffer {
     this.check();
     const off = this.meta[this.rec + REQ_BODY_OFF] - this.shift;
     return this.data.subarray(off, off + this.meta[this.rec + REQ_BODY_LEN]);
+  }
+
+  /** @internal The body streams in through this (dispatch makes it for a FLAG_BODY_STREAM request). */
+  streamBody(body: RequestBody): void {
+    this.streamed = body;
+  }
+
+  /** @internal */
+  static streamsBody(meta: Uint32Array, rec: number): boolean {
+    return (meta[rec + REQ_FLAGS] & FLAG_BODY_STREAM) !== 0;
   }
 
   /**

@@ -6,6 +6,7 @@ import { errors } from './errors.js';
 import { bodyless, checkHeaderValue, checkStatus, headerName, statusBytes } from './http.js';
 import type { InFlight } from './in-flight.js';
 import type { Output } from './output.js';
+import type { RequestBody } from './request-body.js';
 import {
   FLAG_HEAD,
   FLAG_HTTP10,
@@ -62,6 +63,8 @@ export class Response {
   private declared?: number;
   private life?: Lifetime;
   private streamed?: Stream;
+  /** @internal The request's body when it streams in: woken and aborted with the connection. */
+  requestBody?: RequestBody;
   /** True once end() ran: further calls throw. */
   finished = false;
 
@@ -117,7 +120,13 @@ export class Response {
     life.closed = true;
     life.inFlight = undefined;
     life.controller?.abort(closedReason());
+    this.requestBody?.abort();
     this.release((w) => w.reject(closedReason()));
+  }
+
+  /** @internal The request's streamed body has something for a read that waits. */
+  bodyReady(): void {
+    this.requestBody?.wake();
   }
 
   /** @internal The connection sent all it held: a waiting writer may go on. */

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/server.h"
+#include "http/http_errors.h"
 
 namespace uvhttp {
 
@@ -25,6 +26,23 @@ uint64_t option(const Napi::Object &o, const char *name, uint64_t fallback) {
   if (!v.IsNumber() || v.As<Napi::Number>().DoubleValue() < 0)
     throw Napi::TypeError::New(o.Env(), std::string("option ") + name + " must be a non-negative number");
   return static_cast<uint64_t>(v.As<Napi::Number>().DoubleValue());
+}
+
+// { stream?: boolean, bodyLimit?: number } (lib/app.ts checked it); Infinity: no limit.
+RouteBody route_body(Napi::Env env, const Napi::Value &v) {
+  RouteBody b;
+  if (v.IsUndefined()) return b;
+  if (!v.IsObject()) throw Napi::TypeError::New(env, "route options must be an object");
+  const Napi::Object o = v.As<Napi::Object>();
+  b.stream = o.Get("stream").ToBoolean().Value();
+  const Napi::Value limit = o.Get("bodyLimit");
+  if (limit.IsNumber()) {
+    const double d = limit.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0)) throw Napi::RangeError::New(env, "bodyLimit must be a non-negative number");
+    b.has_limit = true;
+    b.limit = d >= 18446744073709551615.0 ? UINT64_MAX : static_cast<uint64_t>(d);
+  }
+  return b;
 }
 
 std::string string_arg(const Napi::CallbackInfo &info, size_t i, const char *what) {
@@ -49,16 +67,17 @@ public:
                            InstanceMethod<&ServerWrap::Flush>("flush"),
                            InstanceMethod<&ServerWrap::Stats>("stats"),
                            InstanceMethod<&ServerWrap::Peer>("peer"),
+                           InstanceMethod<&ServerWrap::ReadBody>("readBody"),
                        });
   }
 
   // new NativeServer(options, dispatch(count, data?, meta?), onClosed(), onClientError(status, reason),
-  //                  onAborted(words: Uint32Array), onDrained(ids: Uint32Array))
+  //                  onAborted(words: Uint32Array), onDrained(ids: Uint32Array), onBodyReady(ids: Uint32Array))
   explicit ServerWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<ServerWrap>(info), env_(info.Env()) {
     Napi::Env env = info.Env();
     if (!info[0].IsObject() || !info[1].IsFunction() || !info[2].IsFunction() || !info[3].IsFunction() ||
-        !info[4].IsFunction() || !info[5].IsFunction())
-      throw Napi::TypeError::New(env, "NativeServer(options, dispatch, onClosed, onClientError, onAborted, onDrained)");
+        !info[4].IsFunction() || !info[5].IsFunction() || !info[6].IsFunction())
+      throw Napi::TypeError::New(env, "NativeServer(options, dispatch, onClosed, onClientError, onAborted, onDrained, onBodyReady)");
     Napi::Object o = info[0].As<Napi::Object>();
     ServerOptions opt;
     SessionLimits &lim = opt.limits;
@@ -87,6 +106,7 @@ public:
     on_client_error_ = Napi::Persistent(info[3].As<Napi::Function>());
     on_aborted_ = Napi::Persistent(info[4].As<Napi::Function>());
     on_drained_ = Napi::Persistent(info[5].As<Napi::Function>());
+    on_body_ready_ = Napi::Persistent(info[6].As<Napi::Function>());
 
     uv_loop_t *loop = nullptr;
     if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop)
@@ -115,15 +135,17 @@ private:
     std::string method = string_arg(info, 0, "method");
     std::string path = string_arg(info, 1, "path");
     if (!info[2].IsNumber()) throw Napi::TypeError::New(info.Env(), "handler id must be a number");
-    std::string err = server_->add_dynamic(method, path, info[2].As<Napi::Number>().Uint32Value());
+    std::string err = server_->add_dynamic(method, path, info[2].As<Napi::Number>().Uint32Value(),
+                                           route_body(info.Env(), info[3]));
     if (!err.empty()) throw Napi::Error::New(info.Env(), err);
     return info.Env().Undefined();
   }
 
-  // setFallback(handlerId): what no route or directory takes goes to that handler instead of a 404.
+  // setFallback(handlerId, options?): what no route or directory takes goes to that handler instead
+  // of a 404.
   Napi::Value SetFallback(const Napi::CallbackInfo &info) {
     if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "handler id must be a number");
-    server_->set_fallback(info[0].As<Napi::Number>().Uint32Value());
+    server_->set_fallback(info[0].As<Napi::Number>().Uint32Value(), route_body(info.Env(), info[1]));
     return info.Env().Undefined();
   }
 
@@ -252,6 +274,28 @@ private:
     return o;
   }
 
+  // readBody(slot, serialLo, serialHi, seq): the streamed request body's bytes received since the
+  // last call (a Buffer), or a number: 0 none yet (onBodyReady tells when), 1 the end, 2 gone (the
+  // connection closed, or the body is no longer read), >= 400 the status of why the body failed.
+  Napi::Value ReadBody(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber())
+      throw Napi::TypeError::New(env, "readBody(slot, serialLo, serialHi, seq)");
+    const uint64_t serial = static_cast<uint64_t>(info[1].As<Napi::Number>().Uint32Value()) |
+                            (static_cast<uint64_t>(info[2].As<Napi::Number>().Uint32Value()) << 32);
+    std::string bytes;
+    HttpError error = HttpError::BadRequest;
+    switch (server_->take_body(info[0].As<Napi::Number>().Uint32Value(), serial,
+                               info[3].As<Napi::Number>().Uint32Value(), &bytes, &error)) {
+    case Connection::BodyRead::Data: return Napi::Buffer<char>::Copy(env, bytes.data(), bytes.size());
+    case Connection::BodyRead::Wait: return Napi::Number::New(env, 0);
+    case Connection::BodyRead::End: return Napi::Number::New(env, 1);
+    case Connection::BodyRead::Gone: return Napi::Number::New(env, 2);
+    case Connection::BodyRead::Failed: return Napi::Number::New(env, error_response(error).status);
+    }
+    return Napi::Number::New(env, 2);
+  }
+
   Napi::Value Stats(const Napi::CallbackInfo &info) {
     const ServerStats &s = server_->stats();
     Napi::Object o = Napi::Object::New(info.Env());
@@ -304,6 +348,10 @@ private:
 
   void connections_drained(const uint32_t *words, size_t count) override {
     report(on_drained_, words, count * 3);
+  }
+
+  void bodies_ready(const uint32_t *words, size_t count) override {
+    report(on_body_ready_, words, count * 3);
   }
 
   void report(Napi::FunctionReference &fn, const uint32_t *words, size_t n) {
@@ -406,6 +454,7 @@ private:
   Napi::FunctionReference on_client_error_;
   Napi::FunctionReference on_aborted_;
   Napi::FunctionReference on_drained_;
+  Napi::FunctionReference on_body_ready_;
   Napi::Reference<Napi::Buffer<uint8_t>> batch_data_;
   Napi::Reference<Napi::ArrayBuffer> batch_meta_;
   bool storage_replaced_ = false;

@@ -29,6 +29,7 @@ namespace batch {
 constexpr uint32_t kFixedWords = 15;
 constexpr uint32_t kFlagHead = 1;      // HEAD answered by a GET route: JS sends no body
 constexpr uint32_t kFlagHttp10 = 2;
+constexpr uint32_t kFlagBodyStream = 4; // the body follows: JS reads it as it arrives (body length 0)
 } // namespace batch
 
 // Grows the shared buffers; implemented by the binding, which allocates them as JS buffers.

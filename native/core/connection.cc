@@ -133,7 +133,8 @@ void Connection::on_peer_end() {
 // Requests -------------------------------------------------------------------------------------
 
 bool Connection::can_take_request() {
-  if (backlogged()) return false;
+  // A streamed body JS has not finished reading holds back the requests behind it.
+  if (backlogged() || body_) return false;
   if (ctx_->batch.full()) {
     mark_dirty(); // the flush after the batch has run resumes this connection
     return false;
@@ -146,10 +147,16 @@ bool Connection::backlogged() const {
 }
 
 bool Connection::on_request(const ParsedRequest &r) {
+  ++ctx_->stats.requests;
+  const uint32_t seq = next_seq_++;
+  // A streamed body that no handler took (a directory answered, or the batch was full) is dropped as
+  // it comes: only dispatch_to_js makes body_.
+  return route_request(seq, r);
+}
+
+bool Connection::route_request(uint32_t seq, const ParsedRequest &r) {
   ServerContext &s = *ctx_;
   const RequestHead &head = *r.head;
-  ++s.stats.requests;
-  const uint32_t seq = next_seq_++;
   const bool keep = r.info->keep_alive && !s.closing;
   const ConnectionHeader conn = !keep                    ? ConnectionHeader::Close
                                 : head.minor_version == 0 ? ConnectionHeader::KeepAlive
@@ -209,11 +216,13 @@ void Connection::dispatch_to_js(uint32_t seq, const RouteMatch &m, const ParsedR
   const RequestHead &head = *r.head;
   const RequestTarget &t = *r.target;
   const std::string_view url(head.target + t.origin_offset, t.origin_len);
-  const uint32_t flags = (is_head ? batch::kFlagHead : 0) | (head.minor_version == 0 ? batch::kFlagHttp10 : 0);
+  const uint32_t flags = (is_head ? batch::kFlagHead : 0) | (head.minor_version == 0 ? batch::kFlagHttp10 : 0) |
+                         (r.body_follows ? batch::kFlagBodyStream : 0);
   if (s.batch.add(id_.slot, id_.serial, seq, m.target.index, flags, head, r.head_start, r.head_len, url,
                   t.path_len, r.body, r.body_len, m)) {
     ++s.stats.js_dispatches;
     queue_.reserve(seq, is_head, conn, session_.started());
+    if (r.body_follows) body_ = std::make_unique<RequestBody>(seq, r.info->expect_continue);
     return;
   }
   // The batch buffers could not grow.
@@ -259,6 +268,94 @@ bool Connection::answer_from_files(uint32_t seq, Method kind, const RequestHead 
   return true;
 }
 
+BodyPlan Connection::plan_body(const RequestHead &head, const MessageInfo &, const RequestTarget &t,
+                               uint64_t default_limit) {
+  // Only a JS route can take a body as it comes, so the route is looked up now, at the end of the head.
+  const std::string_view method(head.method, head.method_len);
+  const std::string_view url(head.target + t.origin_offset, t.origin_len);
+  const std::string_view path = t.path_len == 0 ? std::string_view("/") : url.substr(0, t.path_len);
+  if (t.form == TargetForm::Asterisk) return BodyPlan{default_limit, false};
+  RouteMatch m;
+  ctx_->router.match(method_from(method), method, path, &m);
+  uint32_t handler;
+  if (m.result == RouteMatch::Result::Found && m.target.kind == RouteTarget::Kind::Dynamic) {
+    handler = m.target.index;
+  } else if (m.result == RouteMatch::Result::NotFound && ctx_->fallback) {
+    handler = *ctx_->fallback; // unless a mounted directory answers it: then its body is dropped
+  } else {
+    return BodyPlan{default_limit, false};
+  }
+  if (handler >= ctx_->route_bodies.size()) return BodyPlan{default_limit, false};
+  const RouteBody &b = ctx_->route_bodies[handler];
+  return BodyPlan{b.has_limit ? b.limit : default_limit, b.stream};
+}
+
+void Connection::on_body_data(const char *data, size_t len) {
+  if (!body_ || phase_ == Phase::Closed) return; // a body no handler reads is dropped as it comes
+  try {
+    body_->append(data, len);
+  } catch (const std::exception &) {
+    return close(); // no memory for this body: its client gets a closed connection, the rest go on
+  }
+  body_progress();
+}
+
+void Connection::on_body_end() {
+  if (!body_ || phase_ == Phase::Closed) return;
+  body_->end();
+  body_progress();
+}
+
+void Connection::body_progress() {
+  if (body_->waiting()) {
+    body_->woken();
+    try {
+      ctx_->bodies_ready.push_back(id_);
+    } catch (...) {
+      // Out of memory: the reader hears nothing until the client goes away (then JS hears that).
+    }
+  }
+  if (body_->full()) update_watch();
+}
+
+Connection::BodyRead Connection::take_body(uint32_t seq, std::string *out, HttpError *error) {
+  if (phase_ == Phase::Closed || !body_ || body_->seq() != seq) return BodyRead::Gone;
+  if (body_->take_continue() && queue_.owes_js() && queue_.oldest_owed().seq == seq && !queue_.oldest_owed().streaming) {
+    // The client waits for this before it sends the body. Only the oldest response's 100 can go now;
+    // a client whose request waits behind another sends its body after its own timeout.
+    queue_.add_interim([](std::string &o) { o.append("HTTP/1.1 100 Continue\r\n\r\n"); });
+    mark_dirty();
+  }
+  const bool was_full = body_->full();
+  switch (body_->take(out)) {
+  case RequestBody::Take::Data:
+    if (was_full) update_watch(); // read the socket again
+    return BodyRead::Data;
+  case RequestBody::Take::Wait: return BodyRead::Wait;
+  case RequestBody::Take::End:
+    body_.reset();
+    mark_dirty(); // pipelined requests behind it may go on
+    return BodyRead::End;
+  case RequestBody::Take::Error:
+    *error = body_->error();
+    body_.reset();
+    return BodyRead::Failed;
+  }
+  return BodyRead::Gone;
+}
+
+void Connection::drop_body(uint32_t seq) {
+  if (!body_ || body_->seq() != seq) return;
+  if (body_->receiving()) {
+    // Its response is complete and the rest of the body is unread: the connection ends after the
+    // response (its bytes would otherwise be taken for the next request; a client waiting for 100
+    // Continue may never send them).
+    end_with(seq);
+  }
+  body_.reset();
+  mark_dirty();
+}
+
 void Connection::on_continue() {
   // An interim response may only go out when no response is owed before it.
   if (queue_.owes_js()) return;
@@ -268,6 +365,20 @@ void Connection::on_continue() {
 
 void Connection::on_error(HttpError e) {
   if (e != HttpError::OutOfMemory) ++ctx_->stats.parse_errors;
+  if (session_.streaming_body() || (body_ && body_->receiving())) {
+    // The body of a request a handler already has broke a limit or its framing: the handler hears it
+    // from its body stream and answers; no request follows.
+    enter_finishing();
+    if (body_ && body_->receiving()) {
+      body_->fail(e);
+      body_progress();
+    }
+    const ErrorResponse &r = error_response(e);
+    if (e != HttpError::OutOfMemory && ctx_->client_errors.size() < kMaxClientErrorsPerIteration)
+      ctx_->client_errors.emplace_back(r.status, r.body);
+    update_watch();
+    return;
+  }
   reject(e);
 }
 
@@ -291,7 +402,10 @@ bool Connection::respond(uint32_t seq, uint32_t part_and_flags, std::string_view
   using response_record::Part;
   if (phase_ == Phase::Closed) return false;
   const auto part = static_cast<Part>(part_and_flags & response_record::kPartMask);
+  // The head says close when the connection ends with this response: its body ends with the close,
+  // or its request's body is still arriving unread (drop_body ends the connection).
   const bool close_delimited = (part_and_flags & response_record::kCloseDelimited) != 0;
+  const bool ends = close_delimited || (part == Part::Whole && body_ && body_->seq() == seq && body_->receiving());
   bool owed;
   try {
     switch (part) {
@@ -299,8 +413,7 @@ bool Connection::respond(uint32_t seq, uint32_t part_and_flags, std::string_view
     case Part::Start:
       owed = queue_.fulfil(seq, part == Part::Whole ? OutputQueue::Part::Whole : OutputQueue::Part::Start,
                            [&](std::string &out, const OutputQueue::Slot &s) {
-                             render(out, head, body, s.omit_body, close_delimited ? ConnectionHeader::Close : s.conn,
-                                    ctx_->date);
+                             render(out, head, body, s.omit_body, ends ? ConnectionHeader::Close : s.conn, ctx_->date);
                            });
       if (owed && close_delimited) end_with(seq);
       break;
@@ -326,6 +439,7 @@ bool Connection::respond(uint32_t seq, uint32_t part_and_flags, std::string_view
     return true;
   }
   if (!owed) return false;
+  if (body_ && body_->seq() == seq && (part == Part::Whole || part == Part::Last || part == Part::Abort)) drop_body(seq);
   if (part_and_flags & response_record::kWantDrain) {
     drain_wanted_ = true;
     if (queue_.unsent() == 0) notify_drained();
@@ -336,6 +450,7 @@ bool Connection::respond(uint32_t seq, uint32_t part_and_flags, std::string_view
 
 void Connection::end_with(uint32_t seq) {
   session_.finish();
+  if (body_ && body_->seq() != seq) body_.reset();
   enter_finishing();
   const size_t dropped = queue_.drop_after(seq);
   if (dropped > 0) {
@@ -434,8 +549,8 @@ void Connection::after_output() {
 void Connection::update_watch() {
   bool read = false;
   switch (phase_) {
-  case Phase::Open: read = !session_.paused() && !backlogged(); break;
-  case Phase::Finishing: read = !peer_ended_; break; // dropped, but a FIN is noticed
+  case Phase::Open: read = !session_.paused() && !backlogged() && !(body_ && body_->full()); break;
+  case Phase::Finishing: read = !peer_ended_ && !(body_ && body_->full()); break; // dropped, but a FIN is noticed
   case Phase::Lingering: read = true; break;
   case Phase::Closed: return;
   }
@@ -504,7 +619,9 @@ void Connection::expire(uint64_t t) {
 
 void Connection::finish_gracefully() {
   if (phase_ != Phase::Open) return; // already ending
-  session_.finish();
+  // A body a handler is reading is not cut short: the session ends after it (the closing server
+  // makes the next request the last).
+  if (!session_.streaming_body()) session_.finish();
   queue_.close_owed();
   enter_finishing();
   if (queue_.idle()) return close();
@@ -514,6 +631,7 @@ void Connection::finish_gracefully() {
 
 void Connection::abandon_owed() {
   drain_wanted_ = false;
+  body_.reset();
   if (!queue_.owes_js()) return;
   const uint32_t oldest = queue_.oldest_owed().seq;
   if (queue_.drop_owed() == 0) return;

@@ -14,9 +14,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <string_view>
 
 #include "core/output_queue.h"
+#include "core/request_body.h"
 #include "core/router.h"
 #include "io/poller.h"
 #include "core/server_context.h"
@@ -41,6 +44,10 @@ public:
   // word 7 reads): head is the status line and header fields, each CRLF-ended. False when the
   // connection does not owe that response (answered already) or the part does not fit.
   bool respond(uint32_t seq, uint32_t part_and_flags, std::string_view head, std::string_view body);
+  // What JS reads of the streamed body of request seq: the bytes received since it last asked, or why
+  // there are none (see BodyRead). Reading also answers an Expect: 100-continue.
+  enum class BodyRead : uint8_t { Data, Wait, End, Gone, Failed };
+  BodyRead take_body(uint32_t seq, std::string *out, HttpError *error);
   // Sends what the output holds; called once per loop iteration for dirty connections.
   void flush();
   // The server is closing: end now when idle, else after the responses owed.
@@ -68,6 +75,17 @@ private:
   bool on_request(const ParsedRequest &r) override;
   void on_continue() override;
   void on_error(HttpError e) override;
+  BodyPlan plan_body(const RequestHead &head, const MessageInfo &info, const RequestTarget &target,
+                     uint64_t default_limit) override;
+  void on_body_data(const char *data, size_t len) override;
+  void on_body_end() override;
+
+  // Routes a request (on_request, after its body if that was buffered).
+  bool route_request(uint32_t seq, const ParsedRequest &r);
+  // The streamed body JS reads has bytes, or has ended: tell it if it waits.
+  void body_progress();
+  // The streamed body of seq will not be read by JS (it answered, or the connection ends).
+  void drop_body(uint32_t seq);
 
   void expire(uint64_t now);
   void read_requests();
@@ -114,6 +132,7 @@ private:
   Poller poller_;
   Session session_;
   OutputQueue queue_;
+  std::unique_ptr<RequestBody> body_; // while a request's body streams to JS
   uint32_t next_seq_ = 0;
   uint64_t last_activity_ = 0;      // loop time of the last byte read or written
   uint64_t last_write_progress_ = 0;

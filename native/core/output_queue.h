@@ -141,6 +141,15 @@ public:
     waiting_bytes_ += data.size();
   }
 
+  // Bytes that go out before the oldest owed response, whose own bytes have not started (its 100
+  // Continue). render(std::string &) appends.
+  template <typename Render> void add_interim(Render &&render) {
+    std::string &t = tail();
+    const size_t before = t.size();
+    render(t);
+    ready_bytes_ += t.size() - before;
+  }
+
   // Where a response with file ranges is written: bytes() is appended to (render() into it), file()
   // adds a range after what was appended so far.
   class Writer {

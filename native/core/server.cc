@@ -34,8 +34,19 @@ std::string Server::add_static(std::string_view method, std::string_view path, S
   return err;
 }
 
-std::string Server::add_dynamic(std::string_view method, std::string_view path, uint32_t handler) {
-  return ctx_.router.add(method, path, RouteTarget{RouteTarget::Kind::Dynamic, handler});
+std::string Server::add_dynamic(std::string_view method, std::string_view path, uint32_t handler, RouteBody body) {
+  std::string err = ctx_.router.add(method, path, RouteTarget{RouteTarget::Kind::Dynamic, handler});
+  if (err.empty()) set_route_body(handler, body);
+  return err;
+}
+
+void Server::set_route_body(uint32_t handler, RouteBody body) {
+  if (!body.stream && !body.has_limit) {
+    if (handler < ctx_.route_bodies.size()) ctx_.route_bodies[handler] = body;
+    return; // the default: most apps never grow the table
+  }
+  if (handler >= ctx_.route_bodies.size()) ctx_.route_bodies.resize(handler + 1);
+  ctx_.route_bodies[handler] = body;
 }
 
 std::string Server::add_files(std::string_view prefix, const std::string &root, MountOptions options,
@@ -220,17 +231,33 @@ void Server::report_events() {
     ctx_.aborted.clear();
     bridge_->responses_aborted(words.data(), words.size() / 4);
   }
-  if (!ctx_.drained.empty()) {
+  const auto ids = [](std::vector<ConnectionId> &list) {
     std::vector<uint32_t> words;
-    words.reserve(ctx_.drained.size() * 3);
-    for (const ConnectionId &id : ctx_.drained) {
+    words.reserve(list.size() * 3);
+    for (const ConnectionId &id : list) {
       words.push_back(id.slot);
       words.push_back(static_cast<uint32_t>(id.serial));
       words.push_back(static_cast<uint32_t>(id.serial >> 32));
     }
-    ctx_.drained.clear();
+    list.clear();
+    return words;
+  };
+  if (!ctx_.drained.empty()) {
+    const std::vector<uint32_t> words = ids(ctx_.drained);
     bridge_->connections_drained(words.data(), words.size() / 3);
   }
+  if (!ctx_.bodies_ready.empty()) {
+    const std::vector<uint32_t> words = ids(ctx_.bodies_ready);
+    bridge_->bodies_ready(words.data(), words.size() / 3);
+  }
+}
+
+Connection::BodyRead Server::take_body(uint32_t slot, uint64_t serial, uint32_t seq, std::string *out, HttpError *error) {
+  Connection *c = table_.find(slot, serial);
+  if (!c) return Connection::BodyRead::Gone;
+  const Connection::BodyRead r = c->take_body(seq, out, error);
+  flush_all(); // a 100 Continue, or parsing resumed after the body
+  return r;
 }
 
 void Server::flush_from_js(const ResponseOutput &out) {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/batch.h"
+#include "core/connection.h"
 #include "core/connection_table.h"
 #include "core/response_record.h"
 #include "core/server_context.h"
@@ -31,6 +32,8 @@ public:
   // Connections whose streamed responses asked to hear when their output drained, and it has: 3
   // words each (slot, serial low, serial high).
   virtual void connections_drained(const uint32_t *words, size_t count) = 0;
+  // Connections whose streamed request body has something for a reader that waits (same words).
+  virtual void bodies_ready(const uint32_t *words, size_t count) = 0;
   // The server has closed its listener and every connection.
   virtual void closed() = 0;
   // A request was rejected (malformed, over a limit, timed out); called from the loop, never while
@@ -56,9 +59,13 @@ public:
 
   // Registration (before or after listen).
   std::string add_static(std::string_view method, std::string_view path, StaticResponse response);
-  std::string add_dynamic(std::string_view method, std::string_view path, uint32_t handler);
+  std::string add_dynamic(std::string_view method, std::string_view path, uint32_t handler,
+                          RouteBody body = RouteBody{});
   // Requests no route matched and no directory took go to this JS handler instead of a 404.
-  void set_fallback(uint32_t handler) { ctx_.fallback = handler; }
+  void set_fallback(uint32_t handler, RouteBody body = RouteBody{}) {
+    ctx_.fallback = handler;
+    set_route_body(handler, body);
+  }
   // Serves the files below root at URL prefix (see handlers/static_files.h); types is the extension
   // table (MimeTypes::load), taken by the first mount.
   std::string add_files(std::string_view prefix, const std::string &root, MountOptions options, std::string_view types);
@@ -81,6 +88,9 @@ public:
   // drained or was lost meanwhile.
   void flush_from_js(const ResponseOutput &out);
 
+  // The streamed body of request seq of a connection, as JS reads it (Connection::take_body); Gone
+  // when the connection has gone. Sends the 100 Continue that reading may owe at once.
+  Connection::BodyRead take_body(uint32_t slot, uint64_t serial, uint32_t seq, std::string *out, HttpError *error);
   // The address and port of a connection's client; false when the connection has gone.
   bool peer(uint32_t slot, uint64_t serial, std::string *address, int *port) const;
 
@@ -90,6 +100,7 @@ public:
 
 private:
   void connection_closed(Connection *c) override;
+  void set_route_body(uint32_t handler, RouteBody body);
 
   static void on_accept(uv_poll_t *listener, int status, int events);
   static void on_listener_closed(uv_handle_t *h);

@@ -37,6 +37,14 @@ struct ServerOptions {
   FileCacheLimits file_cache;
 };
 
+// How a JS route takes request bodies: buffered (the default) or streamed, within its own limit or
+// the server's bodyLimit.
+struct RouteBody {
+  bool stream = false;
+  bool has_limit = false;
+  uint64_t limit = 0; // UINT64_MAX: none (streamed only)
+};
+
 struct ServerStats {
   uint64_t connections = 0;
   uint64_t connections_total = 0;
@@ -85,6 +93,7 @@ struct ServerContext {
   std::vector<StaticResponse> statics;
   std::unique_ptr<StaticFiles> files; // the mounted directories; created by the first serveDir
   std::optional<uint32_t> fallback;   // the JS handler for what no route or directory took (app.fetch)
+  std::vector<RouteBody> route_bodies; // by JS handler id, for the handlers that have options
   RequestBatch batch;
   bool in_batch = false; // JS is running the batch: its buffers must not change
   bool closing = false;  // no new requests: connections finish what they owe and end
@@ -96,6 +105,8 @@ struct ServerContext {
   std::vector<AbortedResponses> aborted;
   // Connections whose streamed responses' writers wait for the output to drain, and it has.
   std::vector<ConnectionId> drained;
+  // Connections whose streamed request body has bytes (or its end) for a reader that waits.
+  std::vector<ConnectionId> bodies_ready;
   // Rejected requests, reported to JS from the loop rather than from the middle of parsing.
   std::vector<std::pair<int, std::string_view>> client_errors;
 

@@ -112,8 +112,27 @@ void Session::fail(HttpError e) {
 void Session::request(const RequestHead &head, const MessageInfo &info, const char *p, const char *body,
                       size_t body_len) {
   state_ = State::Head;
-  const ParsedRequest r{&head, &info, &target_, p, head_len_, body, body_len};
+  const ParsedRequest r{&head, &info, &target_, p, head_len_, body, body_len, false};
   if (!events_->on_request(r)) state_ = State::Done;
+}
+
+void Session::stream_request(const RequestHead &head, const MessageInfo &info, const char *p) {
+  state_ = info.chunked ? State::StreamChunked : State::StreamBody;
+  const ParsedRequest r{&head, &info, &target_, p, head_len_, nullptr, 0, true};
+  stream_last_ = !events_->on_request(r);
+}
+
+void Session::end_stream() {
+  state_ = stream_last_ ? State::Done : State::Head;
+  events_->on_body_end();
+}
+
+bool Session::chunked_over_limit() const {
+  // body_limit_ may be "no limit" (UINT64_MAX): no sum may wrap.
+  const uint64_t limit = body_limit_;
+  if (decoder_.total > limit || decoder_.bytes_left_in_chunk > limit - decoder_.total) return true;
+  const uint64_t wire_cap = limit > (UINT64_MAX - kChunkedOverhead) / 2 ? UINT64_MAX : 2 * limit + kChunkedOverhead;
+  return chunked_wire_ > wire_cap;
 }
 
 size_t Session::parse(char *data, size_t len, uint64_t now, size_t *end) {
@@ -123,6 +142,43 @@ size_t Session::parse(char *data, size_t len, uint64_t now, size_t *end) {
   MessageInfo info;
   size_t pos = 0;
   while (pos < len && state_ != State::Done) {
+    if (state_ == State::StreamBody) {
+      const size_t n = body_len_ < len - pos ? static_cast<size_t>(body_len_) : len - pos;
+      if (n) events_->on_body_data(data + pos, n);
+      body_len_ -= n;
+      pos += n;
+      if (body_len_ == 0) {
+        end_stream();
+        started_ = now;
+      }
+      continue;
+    }
+    if (state_ == State::StreamChunked) {
+      char *p = data + pos;
+      size_t raw = len - pos;
+      const size_t raw_in = raw;
+      const ssize_t r = decode_chunked(&decoder_, p, &raw);
+      if (r == -1) {
+        fail(HttpError::BadChunkedBody);
+        break;
+      }
+      chunked_wire_ += raw_in - (r >= 0 ? static_cast<size_t>(r) : 0);
+      if (chunked_over_limit()) {
+        fail(HttpError::PayloadTooLarge);
+        break;
+      }
+      if (raw) events_->on_body_data(p, raw);
+      if (r == -2) {
+        pos = len; // the decoder keeps its place: nothing is kept
+        break;
+      }
+      // The bytes after the body now follow the decoded ones.
+      len = pos + raw + static_cast<size_t>(r);
+      pos += raw;
+      end_stream();
+      started_ = now;
+      continue;
+    }
     if (!events_->can_take_request()) {
       // One read can hold thousands of pipelined requests: stop here and keep the rest until the
       // consumer has room, so memory stays bounded whatever the client sends.
@@ -171,6 +227,22 @@ size_t Session::parse(char *data, size_t len, uint64_t now, size_t *end) {
       }
       head_len_ = static_cast<size_t>(r);
       head_fresh = true;
+      BodyPlan plan{lim.body_limit, false};
+      if (info.chunked || (info.has_content_length && info.content_length > 0))
+        plan = events_->plan_body(head, info, target_, lim.body_limit);
+      body_limit_ = plan.limit;
+      if (plan.stream) {
+        if (info.has_content_length && info.content_length > body_limit_) {
+          fail(HttpError::PayloadTooLarge);
+          break;
+        }
+        body_len_ = info.chunked ? 0 : info.content_length;
+        decoder_ = ChunkedDecoder{};
+        chunked_wire_ = 0;
+        stream_request(head, info, p);
+        pos += head_len_;
+        continue;
+      }
       if (info.chunked) {
         state_ = State::ChunkedBody;
         decoder_ = ChunkedDecoder{};
@@ -178,7 +250,7 @@ size_t Session::parse(char *data, size_t len, uint64_t now, size_t *end) {
         chunked_wire_ = 0;
         if (info.expect_continue) events_->on_continue();
       } else if (info.has_content_length && info.content_length > 0) {
-        if (info.content_length > lim.body_limit) {
+        if (info.content_length > body_limit_) {
           fail(HttpError::PayloadTooLarge);
           break;
         }
@@ -223,8 +295,7 @@ size_t Session::parse(char *data, size_t len, uint64_t now, size_t *end) {
     chunked_wire_ += raw_in - (r >= 0 ? static_cast<size_t>(r) : 0);
     // A chunk's declared size counts as soon as its size line is read: no waiting for bytes that
     // would be refused anyway.
-    if (decoder_.total + decoder_.bytes_left_in_chunk > lim.body_limit ||
-        chunked_wire_ > 2 * lim.body_limit + kChunkedOverhead) {
+    if (chunked_over_limit()) {
       fail(HttpError::PayloadTooLarge);
       break;
     }

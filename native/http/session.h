@@ -31,6 +31,14 @@ struct ParsedRequest {
   size_t head_len;
   const char *body; // decoded (chunked) or as sent
   size_t body_len;
+  bool body_follows; // the body is streamed: on_body_data and on_body_end follow (body_len is 0)
+};
+
+// How the body of a request is taken: within what limit, and whether its request goes to the consumer
+// at the end of its head, the body following as it arrives (stream), or once the body is whole.
+struct BodyPlan {
+  uint64_t limit;
+  bool stream;
 };
 
 class SessionEvents {
@@ -40,8 +48,19 @@ public:
   virtual bool can_take_request() = 0;
   // A complete request. Returns false when it is the last one the connection will answer.
   virtual bool on_request(const ParsedRequest &request) = 0;
-  // The client waits for 100 Continue before sending the body of the request being received.
+  // The client waits for 100 Continue before sending the body of the request being received (not
+  // called for a streamed body: its consumer decides when to ask for it).
   virtual void on_continue() = 0;
+  // Asked once the head of a request with a body is parsed; default_limit is SessionLimits::body_limit.
+  virtual BodyPlan plan_body(const RequestHead &, const MessageInfo &, const RequestTarget &, uint64_t default_limit) {
+    return BodyPlan{default_limit, false};
+  }
+  // Bytes of a streamed body (decoded from chunks), in order, after its on_request. Valid only during
+  // the call.
+  virtual void on_body_data(const char *, size_t) {}
+  // The streamed body is complete. (A body that breaks its limit or its chunked framing ends with
+  // on_error instead.)
+  virtual void on_body_end() {}
   // The input is not valid HTTP or breaks a limit; no request follows.
   virtual void on_error(HttpError error) = 0;
 };
@@ -73,6 +92,8 @@ public:
   bool done() const { return state_ == State::Done; }
   // Bytes were discarded after the last request: the client may still be sending.
   bool discarded_input() const { return discarded_; }
+  // A streamed body is being received.
+  bool streaming_body() const { return state_ == State::StreamBody || state_ == State::StreamChunked; }
   // Part of a request is received, or input is kept unparsed.
   bool has_input() const { return kept_len_ > 0 || state_ != State::Head; }
   bool receiving_head() const { return state_ == State::Head; }
@@ -84,7 +105,7 @@ public:
   size_t capacity() const { return kept_cap_; }
 
 private:
-  enum class State : uint8_t { Head, Body, ChunkedBody, Done };
+  enum class State : uint8_t { Head, Body, ChunkedBody, StreamBody, StreamChunked, Done };
 
   // Parses every complete request in data[0, len); returns where parsing stopped.
   size_t parse(char *data, size_t len, uint64_t now, size_t *end);
@@ -94,6 +115,11 @@ private:
   void remember_host(const MessageInfo &info);
   void request(const RequestHead &head, const MessageInfo &info, const char *p, const char *body,
                size_t body_len);
+  // Hands a request on at the end of its head; its body follows.
+  void stream_request(const RequestHead &head, const MessageInfo &info, const char *p);
+  void end_stream();
+  // The chunked body seen so far breaks body_limit_ (decoded, or on the wire).
+  bool chunked_over_limit() const;
 
   const SessionLimits *limits_;
   SessionEvents *events_;
@@ -108,7 +134,9 @@ private:
 
   size_t last_len_ = 0; // parse_request's re-parse shortcut
   size_t head_len_ = 0;
-  uint64_t body_len_ = 0;
+  uint64_t body_len_ = 0;   // the Content-Length; while streaming, the bytes still to come
+  uint64_t body_limit_ = 0; // the current request's
+  bool stream_last_ = false; // the streaming request was the connection's last
   size_t decoded_ = 0;
   uint64_t chunked_wire_ = 0; // raw bytes of the chunked body seen so far
   ChunkedDecoder decoder_{};

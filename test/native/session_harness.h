@@ -15,7 +15,21 @@ namespace session_harness {
 struct Recorder : uvhttp::SessionEvents {
   std::string log;
   bool taking = true;
+  // Bodies streamed instead of buffered, within this limit. Their bytes are logged at their end: how
+  // reads cut a body must not show.
+  bool stream_bodies = false;
+  uint64_t stream_limit = 0;
+  std::string streamed;
   bool can_take_request() override { return taking; }
+  uvhttp::BodyPlan plan_body(const uvhttp::RequestHead &, const uvhttp::MessageInfo &, const uvhttp::RequestTarget &,
+                             uint64_t default_limit) override {
+    return stream_bodies ? uvhttp::BodyPlan{stream_limit, true} : uvhttp::BodyPlan{default_limit, false};
+  }
+  void on_body_data(const char *data, size_t len) override { streamed.append(data, len); }
+  void on_body_end() override {
+    log += "BODY " + streamed + " END;\n";
+    streamed.clear();
+  }
   bool on_request(const uvhttp::ParsedRequest &r) override {
     log += "REQ ";
     log.append(r.head->method, r.head->method_len);
@@ -28,13 +42,16 @@ struct Recorder : uvhttp::SessionEvents {
       log.append(r.head->headers[i].value, r.head->headers[i].value_len);
       log += ']';
     }
-    log += " body=";
+    log += r.body_follows ? " body>>" : " body=";
     if (r.body_len) log.append(r.body, r.body_len);
     log += r.info->keep_alive ? ";\n" : " (last);\n";
     return r.info->keep_alive;
   }
   void on_continue() override { log += "100;\n"; }
-  void on_error(uvhttp::HttpError e) override { log += "ERR " + std::to_string(static_cast<int>(e)) + ";\n"; }
+  void on_error(uvhttp::HttpError e) override {
+    streamed.clear(); // how much of a failed body came first depends on the reads
+    log += "ERR " + std::to_string(static_cast<int>(e)) + ";\n";
+  }
 };
 
 // Feeds data as reads of the given sizes (the last size repeats), the way Connection does: into the
@@ -66,8 +83,10 @@ inline void deliver(uvhttp::Session &s, const std::string &data, const std::vect
 }
 
 inline std::string run(const std::string &data, const std::vector<size_t> &sizes,
-                       const uvhttp::SessionLimits &limits) {
+                       const uvhttp::SessionLimits &limits, bool stream_bodies = false, uint64_t stream_limit = 0) {
   Recorder r;
+  r.stream_bodies = stream_bodies;
+  r.stream_limit = stream_limit;
   uvhttp::Session s(&limits, &r);
   deliver(s, data, sizes);
   if (s.done()) r.log += "DONE;\n";

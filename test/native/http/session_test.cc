@@ -29,17 +29,18 @@ std::string requests(std::string log) {
 }
 
 // The same events for every way of cutting the input into two reads, and for one byte a read.
-void every_split(const std::string &name, const std::string &input, const SessionLimits &limits) {
-  const std::string whole = requests(run(input, {}, limits));
+void every_split(const std::string &name, const std::string &input, const SessionLimits &limits,
+                 bool stream = false, uint64_t stream_limit = 0) {
+  const std::string whole = requests(run(input, {}, limits, stream, stream_limit));
   check::that(!whole.empty(), name + ": some events");
   int mismatches = 0;
   for (size_t cut = 1; cut < input.size(); ++cut) {
-    const std::string split = requests(run(input, {cut, input.size()}, limits));
+    const std::string split = requests(run(input, {cut, input.size()}, limits, stream, stream_limit));
     if (split != whole && mismatches++ < 3)
       check::that(false, name + ": split at " + std::to_string(cut) + " gave\n" + split + "instead of\n" + whole);
   }
   check::that(mismatches == 0, name + ": every two-piece split");
-  const std::string bytewise = requests(run(input, {1}, limits));
+  const std::string bytewise = requests(run(input, {1}, limits, stream, stream_limit));
   check::that(bytewise == whole, name + ": one byte a read gave\n" + bytewise + "instead of\n" + whole);
 }
 
@@ -148,6 +149,42 @@ void finishing() {
   check::that(s.done() && s.discarded_input() && s.capacity() == 0, "finish drops it and frees the buffer");
 }
 
+// Streamed bodies: the request at the end of its head, its bytes as they come, in the same order and
+// with the same limits however the input is cut; no 100 Continue from the session.
+void streamed_bodies() {
+  SessionLimits limits;
+  limits.body_limit = 4; // buffered bodies; the streamed ones have their own limit
+  const std::string log = run(kPipeline, {}, limits, true, 100);
+  const std::string want =
+      "REQ GET /a?x=1 [Host=h] [X-User=alice] body=;\n"
+      "REQ POST /b [Host=h] [Content-Length=5] body>>;\n"
+      "BODY hello END;\n"
+      "REQ POST /c [Host=h] [Transfer-Encoding=chunked] body>>;\n"
+      "BODY abcde END;\n"
+      "REQ GET /d [Host=h] [Expect=100-continue] [Content-Length=2] body>>;\n"
+      "BODY ok END;\n"
+      "REQ GET /e body= (last);\n"
+      "DONE;\n";
+  check::that(log == want, "streamed pipeline whole:\n" + log);
+  every_split("streamed pipeline", kPipeline, limits, true, 100);
+  const std::string last = "POST /z HTTP/1.1\r\nHost: h\r\nConnection: close\r\nContent-Length: 3\r\n\r\nxyzGET / HTTP/1.1\r\n\r\n";
+  check::that(run(last, {}, limits, true, 100) ==
+                  "REQ POST /z [Host=h] [Connection=close] [Content-Length=3] body>> (last);\nBODY xyz END;\nDONE;\n",
+              "the last request's body is still read, and nothing after it");
+  every_split("streamed over a declared length", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\n01234567890", limits, true, 10);
+  every_split("streamed chunked over the limit", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n6\r\nghijkl\r\n0\r\n\r\n", limits, true, 10);
+  every_split("streamed bad chunk", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n", limits, true, 10);
+  check::that(run("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\n", {}, limits, true, 10) == "ERR " + std::to_string(static_cast<int>(uvhttp::HttpError::PayloadTooLarge)) + ";\nDONE;\n",
+              "a declared length over the limit is refused before the request goes on");
+  // No limit at all: sums near 2^64 must not wrap into "within the limit".
+  check::that(run("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", {}, limits, true, UINT64_MAX) ==
+                  "REQ POST / [Host=h] [Transfer-Encoding=chunked] body>>;\nBODY abc END;\n",
+              "no limit");
+  check::that(run("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n", {}, limits, true, UINT64_MAX - 10) ==
+                  "REQ POST / [Host=h] [Transfer-Encoding=chunked] body>>;\nERR " + std::to_string(static_cast<int>(uvhttp::HttpError::PayloadTooLarge)) + ";\nDONE;\n",
+              "a chunk size past a huge limit");
+}
+
 } // namespace
 
 int main() {
@@ -157,5 +194,6 @@ int main() {
   pausing();
   request_start_times();
   finishing();
+  streamed_bodies();
   return check::summary("session");
 }
