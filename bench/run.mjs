@@ -63,7 +63,8 @@ async function main() {
   /** @type {{ server: string, reason: string }[]} */
   const skipped = [];
   const servers = opts.servers.filter((s) => {
-    const why = s.requires();
+    // prepare installs an on-demand peer (Bun) first, or says why it cannot.
+    const why = s.prepare?.({ install: opts.install, log: note }) ?? s.requires();
     if (why) skipped.push({ server: s.name, reason: why });
     return !why;
   });

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeNginx } from './nginx.mjs';
 import { writeApache, writeApacheFiles } from './apache.mjs';
 import { writeNginxFiles } from './nginx-files.mjs';
-import { ensureBun } from '../peers.mjs';
+import { ensureBun, BUN_VERSION } from '../peers.mjs';
 
 const here = (/** @type {string} */ f) => fileURLToPath(new URL(f, import.meta.url));
 
@@ -82,8 +82,32 @@ const hasServeDir = () => {
   return 'this uvhttp build has no app.serveDir: rebuild (`npm run build:ts`) from a tree that has it';
 };
 
-/** Set by bun-files' prepare: the bun binary found or installed on demand. */
+/** The build has serve() (fetch handlers). */
+const hasServe = () => {
+  const why = uvhttpBuilt();
+  if (why) return why;
+  return existsSync(here('../../dist/fetch.js')) ? null : 'this uvhttp build has no serve(): rebuild (`npm run build:ts`) from a tree that has it';
+};
+
+/** Why npm packages (devDependencies) are missing, or null. @param {...string} pkgs */
+const needPackages = (...pkgs) => () => {
+  const missing = pkgs.filter((p) => !hasPackage(p));
+  return missing.length ? `npm package${missing.length > 1 ? 's' : ''} ${missing.join(' and ')} missing: run \`npm install\` (devDependencies)` : null;
+};
+
+/** Set by the Bun servers' prepare: the bun binary found or installed on demand. */
 let bunPath = /** @type {string | null} */ (null);
+
+/** The Bun servers' prepare: find Bun, or install it into the peers cache (see ../peers.mjs). @type {NonNullable<ServerDef['prepare']>} */
+const prepareBun = ({ install, log }) => {
+  const r = ensureBun({ install, log });
+  if ('reason' in r) return r.reason;
+  bunPath = r.path;
+  return null;
+};
+
+/** @param {string} script @returns {ServerDef['command']} */
+const bunScript = (script) => ({ port }) => ({ cmd: /** @type {string} */ (bunPath), args: [here(script), String(port)] });
 
 /**
  * The static-file suite's servers (`--suite files`). `files` lists the scenarios each serves;
@@ -139,12 +163,7 @@ export const FILES_SERVERS = [
     describe: 'Bun.serve, new Response(Bun.file(path)) per request',
     scenarios: [],
     files: ['13b', '4k', '1m', '100m'],
-    prepare: ({ install, log }) => {
-      const r = ensureBun({ install, log });
-      if ('reason' in r) return r.reason;
-      bunPath = r.path;
-      return null;
-    },
+    prepare: prepareBun,
     requires: () => (bunPath ? null : 'Bun is not installed'),
     command: ({ port, root }) => ({ cmd: /** @type {string} */ (bunPath), args: [here('./bun-files.mjs'), String(port), needRoot(root)] }),
   },
@@ -165,6 +184,13 @@ export const SERVERS = [
     scenarios: [{ name: 'handler', path: '/' }],
     requires: uvhttpBuilt,
     command: nodeScript('./uvhttp-dynamic.mjs'),
+  },
+  {
+    name: 'uvhttp-serve',
+    describe: 'uvhttp, serve() with a plain fetch handler (Request and Response per request)',
+    scenarios: [{ name: 'handler', path: '/' }],
+    requires: hasServe,
+    command: nodeScript('./uvhttp-serve.mjs'),
   },
   {
     name: 'node-http',
@@ -188,6 +214,36 @@ export const SERVERS = [
     command: nodeScript('./uwebsockets.mjs'),
   },
   {
+    name: 'hono-uvhttp',
+    describe: 'Hono, one c.text route, under uvhttp serve()',
+    scenarios: [{ name: 'handler', path: '/' }],
+    requires: () => needPackages('hono')() ?? hasServe(),
+    command: nodeScript('./hono-uvhttp.mjs'),
+  },
+  {
+    name: 'hono-node',
+    describe: 'Hono, one c.text route, under @hono/node-server',
+    scenarios: [{ name: 'handler', path: '/' }],
+    requires: needPackages('hono', '@hono/node-server'),
+    command: nodeScript('./hono-node.mjs'),
+  },
+  {
+    name: 'hono-bun',
+    describe: `Hono, one c.text route, under Bun.serve (Bun ${BUN_VERSION})`,
+    scenarios: [{ name: 'handler', path: '/' }],
+    prepare: prepareBun,
+    requires: () => (bunPath ? needPackages('hono')() : 'Bun is not installed'),
+    command: bunScript('./hono-bun.mjs'),
+  },
+  {
+    name: 'bun-fetch',
+    describe: `Bun.serve with a plain fetch handler (Bun ${BUN_VERSION})`,
+    scenarios: [{ name: 'handler', path: '/' }],
+    prepare: prepareBun,
+    requires: () => (bunPath ? null : 'Bun is not installed'),
+    command: bunScript('./bun-fetch.mjs'),
+  },
+  {
     name: 'nginx',
     describe: 'nginx, return 200 and a static file',
     scenarios: [
@@ -209,8 +265,8 @@ export const SERVERS = [
 ];
 
 /**
- * UVHTTP_BASELINE=<another uvhttp checkout, built> adds uvhttp-static-baseline and
- * uvhttp-dynamic-baseline (and, in the files suite, uvhttp-static-baseline and
+ * UVHTTP_BASELINE=<another uvhttp checkout, built> adds uvhttp-static-baseline,
+ * uvhttp-dynamic-baseline and uvhttp-serve-baseline (and, in the files suite, uvhttp-static-baseline and
  * uvhttp-files-baseline): the same servers on that build, measured in the same run, so a change
  * to the core is compared with what it replaces under the same conditions.
  */
@@ -218,7 +274,7 @@ const baseline = process.env.UVHTTP_BASELINE;
 if (baseline) {
   const entry = pathToFileURL(`${baseline.replace(/\/$/, '')}/dist/index.js`).href;
   for (const list of [SERVERS, FILES_SERVERS]) {
-    for (const kind of ['static', 'dynamic', 'files']) {
+    for (const kind of ['static', 'dynamic', 'serve', 'files']) {
       const own = list.find((x) => x.name === `uvhttp-${kind}`);
       if (!own) continue;
       list.splice(list.indexOf(own) + 1, 0, {

@@ -1,6 +1,11 @@
 // Command-line parsing and the core split.
-import { describe, it, expect } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it, expect, afterEach } from 'vitest';
 import { parseCli, splitCpus, countCpus } from '../../bench/cli.mjs';
+import { SERVERS, findServer } from '../../bench/servers/index.mjs';
+import { BUN_PACKAGE, BUN_VERSION, bunBinary } from '../../bench/peers.mjs';
 import { MODES } from '../../bench/modes.mjs';
 import { matrix, FULL, QUICK } from '../../bench/fapws.mjs';
 
@@ -53,5 +58,46 @@ describe('Fapws4 matrix', () => {
       { requests: 10000, concurrency: 10, repetition: 1 },
       { requests: 10000, concurrency: 100, repetition: 1 },
     ]);
+  });
+});
+
+describe('fetch-handler servers', () => {
+  const names = ['uvhttp-serve', 'hono-uvhttp', 'hono-node', 'hono-bun', 'bun-fetch'];
+  const saved = process.env.UVHTTP_BENCH_PEERS;
+  const dirs: string[] = [];
+  afterEach(() => {
+    if (saved === undefined) delete process.env.UVHTTP_BENCH_PEERS;
+    else process.env.UVHTTP_BENCH_PEERS = saved;
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('are in the default list, each a handler on /', () => {
+    expect(parseCli([], 2).servers.map((s) => s.name)).toEqual(expect.arrayContaining(names));
+    for (const name of names) expect(findServer(name).scenarios, name).toEqual([{ name: 'handler', path: '/' }]);
+    const c = findServer('hono-node').command({ port: 8135, workers: 1 });
+    expect(c.cmd).toBe(process.execPath);
+    expect(c.args).toEqual([expect.stringMatching(/bench\/servers\/hono-node\.mjs$/), '8135']);
+  });
+
+  it.skipIf(process.platform !== 'linux' || process.arch !== 'x64')('the Bun ones run under the bun that prepare found, and say so when there is none', () => {
+    process.env.UVHTTP_BENCH_PEERS = mkdtempSync(join(tmpdir(), 'bench-test-peers-'));
+    dirs.push(process.env.UVHTTP_BENCH_PEERS);
+    const bun = findServer('bun-fetch');
+    expect(bun.prepare?.({ install: false, log: () => {} })).toMatch(/Bun .* is not installed/);
+
+    const dir = process.env.UVHTTP_BENCH_PEERS;
+    const pkg = join(dir, 'node_modules', ...BUN_PACKAGE.split('/'));
+    mkdirSync(join(pkg, 'bin'), { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: BUN_PACKAGE, version: BUN_VERSION }));
+    writeFileSync(join(pkg, 'bin', 'bun'), '#!/bin/sh\n', { mode: 0o755 });
+    for (const name of ['hono-bun', 'bun-fetch']) {
+      const def = findServer(name);
+      expect(def.prepare?.({ install: false, log: () => {} }), name).toBeNull();
+      // (hono-bun also asks for the hono package, which vitest's module loader does not resolve the way node does.)
+      expect(def.requires() ?? '', name).not.toMatch(/Bun/);
+      const c = def.command({ port: 8136, workers: 1 });
+      expect(c.cmd, name).toBe(bunBinary(dir));
+      expect(c.args, name).toEqual([expect.stringMatching(new RegExp(`bench/servers/${name}\\.mjs$`)), '8136']);
+    }
   });
 });

@@ -1,4 +1,5 @@
-// Runs the harness for real, in its quickest form, against uvhttp-static and node-http.
+// Runs the harness for real, in its quickest form, against uvhttp-static and node-http, and against
+// the fetch-handler servers uvhttp-serve, hono-uvhttp and hono-node.
 // Only in CI (it needs wrk, taskset and a built uvhttp, and loads the machine for ~15 s).
 // The files suite's smoke runs uvhttp-files and uvhttp-static on 13 B, 4 KiB and 1 MiB, never 100 MiB.
 import { describe, it, expect } from 'vitest';
@@ -45,6 +46,31 @@ describe('bench smoke', () => {
           expect(run.errors, server).toBe(0);
         }
         expect(readFileSync(join(out, 'latest.svg'), 'utf8')).toMatch(/<svg/);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
+
+  // The fetch-handler servers that need no download (Bun's are left out: the harness fetches Bun on demand).
+  it.skipIf(!process.env.CI)(
+    'measures uvhttp-serve, hono-uvhttp and hono-node with wrk',
+    async () => {
+      const servers = ['uvhttp-serve', 'hono-uvhttp', 'hono-node'];
+      const out = mkdtempSync(join(tmpdir(), 'bench-smoke-fetch-'));
+      try {
+        const r = await runHarness(['bench/run.mjs', '--quick', '--server', servers.join(','), '--mode', 'wrk', '--settle-max', '1', '--out', out], 55_000);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/\| hono-uvhttp \| handler \| wrk \|/);
+        const doc = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8'));
+        for (const server of servers) {
+          const run = doc.runs.find((/** @type {any} */ x) => x.server === server);
+          expect(run, server).toBeDefined();
+          expect(run.unsupported, server).toBeUndefined();
+          expect(run.per_cpu_s, server).toBeGreaterThan(0);
+          expect(run.errors, server).toBe(0);
+        }
       } finally {
         rmSync(out, { recursive: true, force: true });
       }
