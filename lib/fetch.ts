@@ -107,6 +107,11 @@ async function send(response: globalThis.Response, res: Response): Promise<void>
   // A fetch Response's headers are all it says: no default Content-Type for a body without one.
   res.noDefaultType();
   if (response.body === null) {
+    if (res.head) {
+      // A HEAD answered by running the GET and dropping the body (Hono does): no body length is known
+      // but the one the Response states (header() took it), so the head says no other.
+      res.flushHeaders();
+    }
     res.end();
     return;
   }

@@ -189,7 +189,8 @@ export class Request {
         const v = meta[p + 2] - this.shift;
         const name = this.data.latin1Slice(n, n + meta[p + 1]).toLowerCase();
         const value = this.data.latin1Slice(v, v + meta[p + 3]);
-        headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+        // Repeated fields join with ", ", except Cookie, whose pairs join with "; " (RFC 9113 8.2.3).
+        headers[name] = name in headers ? `${headers[name]}${name === 'cookie' ? '; ' : ', '}${value}` : value;
       }
       this._headers = headers;
     }

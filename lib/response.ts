@@ -306,7 +306,8 @@ export class Response {
     this.end(JSON.stringify(value));
   }
 
-  private get head(): boolean {
+  /** @internal The request was HEAD: the response's body is not sent. */
+  get head(): boolean {
     return (this.flags & FLAG_HEAD) !== 0;
   }
 
