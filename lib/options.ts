@@ -16,6 +16,12 @@ export interface ServerOptions {
   requestTimeout?: number;
   /** Milliseconds an idle keep-alive connection stays open (default 5000). */
   keepAliveTimeout?: number;
+  /**
+   * Milliseconds a streamed request body (a route with `stream: true`) may bring no byte while the
+   * server reads it (default 60000); then the handler's read fails with 408. Time the handler spends
+   * not reading does not count.
+   */
+  bodyTimeout?: number;
   /** Called with a handler's thrown error or rejected promise; default logs it to stderr. */
   onError?: ErrorHook;
   /** Called when the core rejects a request (malformed, over a limit, timed out). */
@@ -24,7 +30,15 @@ export interface ServerOptions {
   fileCache?: FileCacheOptions;
 }
 
-const NUMERIC = ['bodyLimit', 'maxHeaderSize', 'maxConnections', 'headersTimeout', 'requestTimeout', 'keepAliveTimeout'] as const;
+const NUMERIC = [
+  'bodyLimit',
+  'maxHeaderSize',
+  'maxConnections',
+  'headersTimeout',
+  'requestTimeout',
+  'keepAliveTimeout',
+  'bodyTimeout',
+] as const;
 
 export function nativeOptions(options: ServerOptions): Record<string, number | undefined> {
   if (options === null || typeof options !== 'object') throw errors.invalidArgument('options', 'an object');

@@ -90,6 +90,7 @@ public:
     // Only a requestTimeout the user chose limits handlers too: by default a handler takes its time.
     if (!o.Get("requestTimeout").IsUndefined()) opt.response_timeout_ms = opt.request_timeout_ms;
     opt.keep_alive_timeout_ms = option(o, "keepAliveTimeout", opt.keep_alive_timeout_ms);
+    opt.body_timeout_ms = option(o, "bodyTimeout", opt.body_timeout_ms);
     opt.write_timeout_ms = option(o, "writeTimeout", opt.write_timeout_ms);
     opt.max_output = option(o, "maxOutput", opt.max_output);
     FileCacheLimits &fc = opt.file_cache;

@@ -222,7 +222,10 @@ void Connection::dispatch_to_js(uint32_t seq, const RouteMatch &m, const ParsedR
                   t.path_len, r.body, r.body_len, m)) {
     ++s.stats.js_dispatches;
     queue_.reserve(seq, is_head, conn, session_.started());
-    if (r.body_follows) body_ = std::make_unique<RequestBody>(seq, r.info->expect_continue);
+    if (r.body_follows) {
+      body_ = std::make_unique<RequestBody>(seq, r.info->expect_continue);
+      last_body_progress_ = now();
+    }
     return;
   }
   // The batch buffers could not grow.
@@ -297,6 +300,7 @@ void Connection::on_body_data(const char *data, size_t len) {
   } catch (const std::exception &) {
     return close(); // no memory for this body: its client gets a closed connection, the rest go on
   }
+  last_body_progress_ = last_activity_;
   body_progress();
 }
 
@@ -329,7 +333,10 @@ Connection::BodyRead Connection::take_body(uint32_t seq, std::string *out, HttpE
   const bool was_full = body_->full();
   switch (body_->take(out)) {
   case RequestBody::Take::Data:
-    if (was_full) update_watch(); // read the socket again
+    if (was_full) {
+      update_watch(); // read the socket again; the client's time starts again too
+      last_body_progress_ = now();
+    }
     return BodyRead::Data;
   case RequestBody::Take::Wait: return BodyRead::Wait;
   case RequestBody::Take::End:
@@ -579,6 +586,16 @@ void Connection::expire(uint64_t t) {
     return;
   case Phase::Open:
   case Phase::Finishing: break;
+  }
+  if (body_ && body_->receiving() && !body_->full() && expired(last_body_progress_, opt.body_timeout_ms)) {
+    // A streamed body that stopped coming while we read it: its handler hears it from its read.
+    ++ctx_->stats.timeouts;
+    session_.finish();
+    enter_finishing();
+    body_->fail(HttpError::RequestTimeout);
+    body_progress();
+    update_watch();
+    flush();
   }
   if (write_blocked_) {
     // A reader that takes nothing for this long is gone or hostile.

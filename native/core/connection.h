@@ -136,6 +136,7 @@ private:
   uint32_t next_seq_ = 0;
   uint64_t last_activity_ = 0;      // loop time of the last byte read or written
   uint64_t last_write_progress_ = 0;
+  uint64_t last_body_progress_ = 0; // loop time of the streamed body's last byte, or of reading resumed
   uint64_t linger_started_ = 0;
 };
 

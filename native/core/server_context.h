@@ -32,6 +32,8 @@ struct ServerOptions {
   // when the user set requestTimeout, so by default no timeout fires while a handler works.
   uint64_t response_timeout_ms = 0;
   uint64_t keep_alive_timeout_ms = 5000;
+  // A streamed request body that brings no byte for this long, while the server reads it, fails (408).
+  uint64_t body_timeout_ms = 60000;
   uint64_t write_timeout_ms = 30000; // a write that makes no progress for this long ends the connection
   size_t max_output = 1024 * 1024;   // per connection: stop reading past this much unsent output
   FileCacheLimits file_cache;

@@ -283,3 +283,41 @@ describe('a streamed body and the server closing', () => {
     expect(got).toContain('Connection: close');
   });
 });
+
+describe('a streamed body that stops coming', () => {
+  it('fails the read with 408 after bodyTimeout without a byte; a handler slow to read is not the client’s fault', async () => {
+    const reads: string[] = [];
+    const s = await startApp(
+      (app) => {
+        app.post('/read', async (req: any) => {
+          try {
+            return `got ${(await req.buffer()).length}`;
+          } catch (err) {
+            reads.push(`${(err as { code: string }).code} ${(err as { statusCode: number }).statusCode}`);
+            throw err;
+          }
+        }, { stream: true });
+        app.post('/late-reader', async (req: any) => {
+          await sleep(2500); // longer than bodyTimeout, with the whole body already sent
+          return `late ${(await req.buffer()).length}`;
+        }, { stream: true });
+      },
+      { bodyTimeout: 1000, onError: () => {} },
+    );
+    try {
+      const stalled = rawRequest(s.port, [buildRequest('POST', '/read', { headers: { 'Content-Length': '10' } }), '01234'], {
+        waitForClose: true,
+        timeoutMs: 6000,
+      });
+      const late = rawRequest(s.port, post('/late-reader', 'all of it'), { timeoutMs: 6000 });
+      const r = await stalled;
+      expect(r.timedOut).toBe(false);
+      expect(r.responses.map((x) => x.status), show(r.raw)).toEqual([408]);
+      expect(reads).toEqual(['UVHTTP_ERR_REQUEST_BODY 408']);
+      expect((await late).responses[0].text).toBe('late 9');
+      expect(s.app.stats().timeouts).toBe(1);
+    } finally {
+      await s.stop();
+    }
+  });
+});
