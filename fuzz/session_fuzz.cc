@@ -2,7 +2,8 @@
 // whole and fed as reads of fuzzer-chosen sizes must give the same requests, in the same order, and
 // stop at the same point. ASan catches any read outside the buffers, including the session's own.
 //
-// Input: [sizes seed][limits seed][bytes...]. Only the kind of error is allowed to differ (a head over
+// Input: [sizes seed][limits seed][bytes...]; the sizes seed's low bit also chooses whether bodies are
+// streamed (handed on as they arrive, within the same limit) or buffered. Only the kind of error is allowed to differ (a head over
 // the size limit may be seen as 414 or 431 depending on where a read ended), and 100 Continue, which
 // rightly depends on whether a body came with its head. The bytes end with an empty line: the parser
 // may hold its verdict on an unfinished head until the head ends (parser.h), so an input that stops
@@ -47,9 +48,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::vector<size_t> sizes;
   for (unsigned seed = data[0], i = 0; i < 4; ++i, seed = seed * 37 + 11) sizes.push_back(1 + seed % 97);
 
-  const std::string whole = normalized(session_harness::run(input, {}, limits));
-  const std::string split = normalized(session_harness::run(input, sizes, limits));
-  const std::string bytewise = normalized(session_harness::run(input, {1}, limits));
+  const bool stream = data[0] & 1;
+  const uint64_t limit = limits.body_limit;
+  const std::string whole = normalized(session_harness::run(input, {}, limits, stream, limit));
+  const std::string split = normalized(session_harness::run(input, sizes, limits, stream, limit));
+  const std::string bytewise = normalized(session_harness::run(input, {1}, limits, stream, limit));
   if (whole != split || whole != bytewise) {
     std::fprintf(stderr, "whole:\n%s\nsplit:\n%s\nbyte by byte:\n%s\n", whole.c_str(), split.c_str(), bytewise.c_str());
     std::abort();
