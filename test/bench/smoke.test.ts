@@ -1,7 +1,8 @@
 // Runs the harness for real, in its quickest form, against uvhttp-static and node-http, and against
 // the fetch-handler servers uvhttp-serve, hono-uvhttp and hono-node.
 // Only in CI (it needs wrk, taskset and a built uvhttp, and loads the machine for ~15 s).
-// The files suite's smoke runs uvhttp-files and uvhttp-static on 13 B, 4 KiB and 1 MiB, never 100 MiB.
+// The files suite's smoke runs uvhttp-files and uvhttp-static on 13 B, 4 KiB and 1 MiB, never 100 MiB;
+// the stream bench's runs one 4 MiB download from each server.
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -106,4 +107,23 @@ describe('bench smoke', () => {
     },
     60_000,
   );
+
+  it.skipIf(!process.env.CI)(
+    'the stream bench downloads uvhttp and node:http streams and reports MB per server CPU-second',
+    async () => {
+      const out = mkdtempSync(join(tmpdir(), 'bench-smoke-stream-'));
+      try {
+        const r = await runHarness(['bench/stream.mjs', '--mib', '4', '--downloads', '1', '--rounds', '1', '--out', out], 55_000);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout).toMatch(/\| uvhttp \| \d+ \| \d+ \| [\d.]+× \|/);
+        const doc = JSON.parse(readFileSync(join(out, 'stream.json'), 'utf8'));
+        expect(doc.rows.map((x: { server: string }) => x.server)).toEqual(['uvhttp', 'node-http']);
+        for (const row of doc.rows) expect(row.mb_per_cpu_s, row.server).toBeGreaterThan(0);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });
+
