@@ -188,6 +188,11 @@ export class Request {
     return Promise.resolve(Buffer.from(this.body()));
   }
 
+  /** @internal The body bytes (a copy) without the promise: for the fetch Request, built synchronously. */
+  bodyCopy(): Buffer {
+    return Buffer.from(this.body());
+  }
+
   text(): Promise<string> {
     return Promise.resolve(this.body().toString('utf8'));
   }
