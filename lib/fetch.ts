@@ -3,6 +3,8 @@
 import { App } from './app.js';
 import type { Handler } from './dispatch.js';
 import { errors } from './errors.js';
+import { createRequest, sourceOf } from './fetch-request.js';
+import { bodyNow, STREAM } from './fetch-response.js';
 import type { ServerOptions } from './options.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
@@ -42,30 +44,11 @@ const INFO: FetchInfo = Object.freeze({ remoteAddress: undefined });
 /** The (req, res) handler that runs a fetch handler. */
 export function fetchHandler(handler: FetchHandler): Handler {
   return async (req: Request, res: Response) => {
-    const request = await toRequest(req, res);
+    const request = createRequest(sourceOf(req, res));
     const response = await handler(request, INFO);
     if (!(response instanceof globalThis.Response)) throw errors.invalidResponse(describe(response));
     await send(response, res);
   };
-}
-
-async function toRequest(req: Request, res: Response): Promise<globalThis.Request> {
-  const method = req.method;
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) headers.append(name, value);
-  let body: Buffer | undefined;
-  if (method !== 'GET' && method !== 'HEAD') {
-    const bytes = await req.buffer();
-    if (bytes.length > 0) body = bytes;
-  }
-  return new globalThis.Request(`http://${req.header('host') ?? 'localhost'}${req.url}`, {
-    method,
-    headers,
-    body,
-    signal: res.signal,
-    // Needed by undici for any body; harmless for a buffered one.
-    duplex: 'half',
-  } as RequestInit);
 }
 
 async function send(response: globalThis.Response, res: Response): Promise<void> {
@@ -79,6 +62,11 @@ async function send(response: globalThis.Response, res: Response): Promise<void>
   res.noDefaultType();
   if (response.body === null) {
     res.end();
+    return;
+  }
+  const now = bodyNow(response);
+  if (now !== STREAM) {
+    res.end(now);
     return;
   }
   // Streams are read to the end and then sent: not yet incremental.
