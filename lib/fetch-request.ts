@@ -75,22 +75,20 @@ KEPT[0x3f] = KEEP_IN_QUERY; // '?': ends the path; inside the query it is kept
 /** The target is a path and query that the URL parser gives back unchanged. */
 function plainTarget(target: string): boolean {
   if (target.charCodeAt(0) !== 0x2f) return false;
-  let want = KEEP_IN_PATH;
   const n = target.length;
-  for (let i = 0; i < n; i++) {
+  let i = 1;
+  for (; i < n; i++) {
     const c = target.charCodeAt(i);
-    if (c >= 128 || (KEPT[c] & want) === 0) return false;
-    if (want === KEEP_IN_QUERY) continue;
-    if (c === 0x3f) {
-      want = KEEP_IN_QUERY;
-    } else if (c === 0x2e) {
-      // A segment that starts with '.' may be "." or ".." (removed by the parser): let it decide.
-      if (target.charCodeAt(i - 1) === 0x2f) return false;
-    } else if (c === 0x25) {
-      // "%2e" is a dot to the parser.
-      const d = target.charCodeAt(i + 2) | 0x20;
-      if (target.charCodeAt(i + 1) === 0x32 && d === 0x65) return false;
-    }
+    if (c === 0x3f) break; // the query
+    if (c >= 128 || (KEPT[c] & KEEP_IN_PATH) === 0) return false;
+    // A segment that starts with '.' may be "." or ".." (removed by the parser): let it decide.
+    if (c === 0x2e && target.charCodeAt(i - 1) === 0x2f) return false;
+    // "%2e" is a dot to the parser.
+    if (c === 0x25 && target.charCodeAt(i + 1) === 0x32 && (target.charCodeAt(i + 2) | 0x20) === 0x65) return false;
+  }
+  for (i++; i < n; i++) {
+    const c = target.charCodeAt(i);
+    if (c >= 128 || (KEPT[c] & KEEP_IN_QUERY) === 0) return false;
   }
   return true;
 }
@@ -194,15 +192,20 @@ const markAsUncloneable = ((): ((o: object) => void) | undefined => {
 // Every member of Request.prototype, in its order and with its enumerability, so that reflection
 // (for...in, descriptors) sees what it sees on a real Request. method, url, headers and signal are the
 // class's own; every other accessor and method asks the real Request.
-const OWN = new Set<PropertyKey>(['method', 'url', 'headers', 'signal']);
 const proto = LazyRequest.prototype as unknown as Record<PropertyKey, unknown>;
+const own = new Map<PropertyKey, PropertyDescriptor>();
+for (const key of ['method', 'url', 'headers', 'signal']) {
+  own.set(key, Object.getOwnPropertyDescriptor(proto, key)!);
+  delete proto[key];
+}
 for (const key of Reflect.ownKeys(NativeRequest.prototype)) {
   const d = Object.getOwnPropertyDescriptor(NativeRequest.prototype, key)!;
+  const mine = own.get(key);
   if (key === 'constructor') {
     Object.defineProperty(proto, key, { ...d, value: NativeRequest });
-  } else if (OWN.has(key)) {
-    const own = Object.getOwnPropertyDescriptor(proto, key)!;
-    Object.defineProperty(proto, key, { ...own, enumerable: d.enumerable, configurable: d.configurable });
+  } else if (mine !== undefined) {
+    Object.defineProperty(proto, key, { ...mine, enumerable: d.enumerable, configurable: d.configurable });
+    own.delete(key);
   } else if (d.get !== undefined) {
     const get = function (this: LazyRequest) {
       return (realOf(this) as unknown as Record<PropertyKey, unknown>)[key];
@@ -220,6 +223,8 @@ for (const key of Reflect.ownKeys(NativeRequest.prototype)) {
   }
   // Other data properties (Symbol.toStringTag) are inherited as they are.
 }
+// Kept even if this Request.prototype lacked one.
+for (const [key, d] of own) Object.defineProperty(proto, key, d);
 Object.setPrototypeOf(proto, NativeRequest.prototype);
 
 // undici reads another Request's state through symbol-keyed own slots (new Request(request),
