@@ -225,6 +225,16 @@ for (const key of Reflect.ownKeys(NativeRequest.prototype)) {
 }
 // Kept even if this Request.prototype lacked one.
 for (const [key, d] of own) Object.defineProperty(proto, key, d);
+// An undici without its own inspect (Node 18) prints a Request's symbol-keyed state: print the real one's.
+if (!Object.prototype.hasOwnProperty.call(proto, inspect.custom)) {
+  Object.defineProperty(proto, inspect.custom, {
+    value(this: LazyRequest, depth: number, options: object) {
+      return inspect(realOf(this), { ...options, depth });
+    },
+    configurable: true,
+    writable: true,
+  });
+}
 Object.setPrototypeOf(proto, NativeRequest.prototype);
 
 // undici reads another Request's state through symbol-keyed own slots (new Request(request),

@@ -604,7 +604,7 @@ describe.skipIf(hono === undefined)('a Hono app on createRequest', () => {
     app.post('/form', async (c) => {
       const body = await c.req.parseBody({ all: true });
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(body)) out[k] = v instanceof File ? ['file', v.name, await v.text()] : v;
+      for (const [k, v] of Object.entries(body)) out[k] = typeof v === 'string' ? v : ['file', (v as File).name, await (v as File).text()];
       return c.json(out);
     });
     app.post('/twice', async (c) => c.text(`${await c.req.text()}|${await c.req.text()}|${JSON.stringify(await c.req.json())}`));
