@@ -167,6 +167,13 @@ export const SERVERS = [
     command: nodeScript('./uvhttp-dynamic.mjs'),
   },
   {
+    name: 'uvhttp-serve',
+    describe: 'uvhttp, serve({ fetch }): a web-standard handler per request',
+    scenarios: [{ name: 'handler', path: '/' }],
+    requires: uvhttpBuilt,
+    command: nodeScript('./uvhttp-serve.mjs'),
+  },
+  {
     name: 'node-http',
     describe: `node:http ${process.version}`,
     scenarios: [{ name: 'handler', path: '/' }],
@@ -218,7 +225,7 @@ const baseline = process.env.UVHTTP_BASELINE;
 if (baseline) {
   const entry = pathToFileURL(`${baseline.replace(/\/$/, '')}/dist/index.js`).href;
   for (const list of [SERVERS, FILES_SERVERS]) {
-    for (const kind of ['static', 'dynamic', 'files']) {
+    for (const kind of ['static', 'dynamic', 'serve', 'files']) {
       const own = list.find((x) => x.name === `uvhttp-${kind}`);
       if (!own) continue;
       list.splice(list.indexOf(own) + 1, 0, {
