@@ -29,6 +29,8 @@ interface BodyState {
 /** The state slot, or undefined when this undici does not hold bodies the way this module knows. */
 const stateKey = findStateKey();
 
+const arrayBuffer = Response.prototype.arrayBuffer;
+
 /** True when this Node's Responses give their bodies up without a stream. */
 export const fastBodies = stateKey !== undefined;
 
@@ -83,7 +85,8 @@ function findStateKey(): symbol | undefined {
  * `response.body === null` first.
  */
 export function bodyNow(response: Response): string | Uint8Array | typeof STREAM {
-  if (stateKey === undefined) return STREAM;
+  // The stream way reads with arrayBuffer(): a subclass that answers it its own way is asked.
+  if (stateKey === undefined || response.arrayBuffer !== arrayBuffer) return STREAM;
   const body = bodyState(response, stateKey);
   if (body === undefined) return STREAM;
   const stream = body.stream;

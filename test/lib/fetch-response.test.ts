@@ -62,6 +62,16 @@ const STREAMED: Record<string, () => Response> = {
 
 const ALL = { ...HELD, ...STREAMED };
 
+/** What the server read with arrayBuffer() before: an override of it is what gets sent. */
+class Shouting extends Response {
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    return new TextEncoder().encode((await this.text()).toUpperCase()).buffer as ArrayBuffer;
+  }
+}
+
+/** Sent by the server only (a clone of a subclass is a plain Response). */
+const WIRE = { ...ALL, 'subclass with its own arrayBuffer()': () => new Shouting('quiet') };
+
 /** FormData bodies differ by their random boundary alone. */
 const sameBoundary = (b: Uint8Array) => new Uint8Array(Buffer.from(Buffer.from(b).toString('latin1').replace(/formdata-undici-\d+/g, 'formdata-undici-B'), 'latin1'));
 
@@ -162,6 +172,10 @@ describe('bodyNow, directly', () => {
     await expect(partly.arrayBuffer()).rejects.toThrow(TypeError);
   });
 
+  it('a subclass with its own arrayBuffer() is asked, as the stream way asks it', () => {
+    expect(bodyNow(new Shouting('quiet'))).toBe(STREAM);
+  });
+
   it('anything that is not undici’s own Response goes the stream way', () => {
     expect(bodyNow(Object.create(Response.prototype) as Response)).toBe(STREAM);
     expect(bodyNow({ body: 'x' } as unknown as Response)).toBe(STREAM);
@@ -178,7 +192,7 @@ describe('bodyNow, behind a real server', () => {
       (app) => {
         app.fetch((request: Request) => {
           const kind = decodeURIComponent(new URL(request.url).pathname.slice(1));
-          const make = ALL[kind];
+          const make = WIRE[kind as keyof typeof WIRE];
           if (make === undefined) return new Response('no such kind', { status: 404 });
           const response = make();
           sent.push(response);
@@ -191,7 +205,7 @@ describe('bodyNow, behind a real server', () => {
 
   afterAll(() => s?.stop());
 
-  for (const [kind, make] of Object.entries(ALL)) {
+  for (const [kind, make] of Object.entries(WIRE)) {
     it(`${kind}: the bytes on the wire are arrayBuffer()'s, with their length, and HEAD has that length`, async () => {
       const raw = new Uint8Array(await make().arrayBuffer());
       const expected = Buffer.from(sameBoundary(raw));
