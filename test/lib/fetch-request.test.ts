@@ -559,6 +559,14 @@ describe('createRequest, behind a real server', () => {
     expect(j).toMatchObject({ method: 'POST', url: `${s.base}/echo?z=1`, id: 'via', body: 'passed on' });
   });
 
+  it('fetch(request) sends it as it is', async () => {
+    const spec: Spec = { method: 'POST', url: '/echo?direct', host: `127.0.0.1:${s.port}`, headers: { 'x-id': 'direct' }, body: 'sent as is' };
+    const request = createRequest(source(spec).src);
+    const j = await (await fetch(request)).json();
+    expect(j).toMatchObject({ method: 'POST', url: `${s.base}/echo?direct`, id: 'direct', body: 'sent as is' });
+    expect(request.bodyUsed).toBe(true);
+  });
+
   for (const read of ['before', 'after'] as const) {
     it(`request.signal aborts when the client goes away (read ${read} it left)`, async () => {
       let gone!: () => void;
