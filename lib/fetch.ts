@@ -1,9 +1,11 @@
 // The web-standard entry point: a fetch handler `(Request) => Response` as the app's fallback, and
-// serve(), the call shape of @hono/node-server. Response bodies are streamed; request bodies are
-// buffered whole for now.
+// serve(), the call shape of @hono/node-server. A Response body held whole (a string, bytes) is sent
+// with its length; a stream body is streamed. Request bodies are buffered, or streamed when asked.
 import { App } from './app.js';
 import type { Handler } from './dispatch.js';
 import { errors } from './errors.js';
+import { createRequest, sourceOf } from './fetch-request.js';
+import { bodyNow, lengthOf, STREAM } from './fetch-response.js';
 import type { ServerOptions } from './options.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
@@ -67,34 +69,11 @@ class Info implements FetchInfo {
 /** The (req, res) handler that runs a fetch handler. */
 export function fetchHandler(handler: FetchHandler, peerOf: PeerOf): Handler {
   return async (req: Request, res: Response) => {
-    const request = await toRequest(req, res);
+    const request = createRequest(sourceOf(req, res));
     const response = await handler(request, new Info(res, peerOf));
     if (!(response instanceof globalThis.Response)) throw errors.invalidResponse(describe(response));
     await send(response, res);
   };
-}
-
-async function toRequest(req: Request, res: Response): Promise<globalThis.Request> {
-  const method = req.method;
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) headers.append(name, value);
-  let body: Buffer | ReadableStream<Uint8Array> | undefined;
-  if (method !== 'GET' && method !== 'HEAD') {
-    if (req.bodyStreamed) {
-      body = req.body; // read by the handler as it arrives
-    } else {
-      const bytes = await req.buffer();
-      if (bytes.length > 0) body = bytes;
-    }
-  }
-  return new globalThis.Request(`http://${req.header('host') ?? 'localhost'}${req.url}`, {
-    method,
-    headers,
-    body,
-    signal: res.signal,
-    // Needed by undici for a stream body; harmless for a buffered one.
-    duplex: 'half',
-  } as RequestInit);
 }
 
 async function send(response: globalThis.Response, res: Response): Promise<void> {
@@ -115,8 +94,17 @@ async function send(response: globalThis.Response, res: Response): Promise<void>
     res.end();
     return;
   }
-  // Streams are read to the end and then sent: not yet incremental.
-  res.end(Buffer.from(await response.arrayBuffer()));
+  const now = bodyNow(response);
+  if (now !== STREAM) {
+    res.end(now);
+    return;
+  }
+  // A body that is a stream goes out as it is read, the head at once: server-sent events and long
+  // downloads arrive as produced, at the pace the client takes them. With a length known beforehand
+  // (a Blob, FormData) it is framed by that, else chunked.
+  const length = lengthOf(response);
+  if (length !== undefined) res.header('content-length', length);
+  await res.stream(response.body);
 }
 
 function describe(value: unknown): string {

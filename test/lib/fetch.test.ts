@@ -6,14 +6,21 @@ import { join } from 'node:path';
 import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { serve } from '../../lib/index.js';
 import { startApp, type Started } from '../helpers/app.js';
-import { buildRequest, framingProblems, get, headerValues, rawRequest, show } from '../helpers/http.js';
+import { RawClient, buildRequest, framingProblems, get, headerValues, rawRequest, show, within } from '../helpers/http.js';
 
 vi.setConfig({ testTimeout: 10_000, hookTimeout: 10_000 });
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+function signal<T = void>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 describe('app.fetch', () => {
   let s: Started;
+  const endless = { started: signal(), cancelled: signal<string>(), aborted: signal<boolean>() };
   let dir: string;
   const errors: unknown[] = [];
   // The signal test's handler, to look at after the client went away.
@@ -61,6 +68,34 @@ describe('app.fetch', () => {
                   },
                 }),
                 { headers: { 'content-type': 'text/plain' } },
+              );
+            }
+            case '/sse': {
+              let i = 0;
+              return new Response(
+                new ReadableStream({
+                  async pull(controller) {
+                    if (i === 3) return controller.close();
+                    if (i > 0) await sleep(100);
+                    controller.enqueue(new TextEncoder().encode(`data: ${i++}\n\n`));
+                  },
+                }),
+                { headers: { 'content-type': 'text/event-stream' } },
+              );
+            }
+            case '/endless': {
+              request.signal.addEventListener('abort', () => endless.aborted.resolve(true));
+              return new Response(
+                new ReadableStream({
+                  async pull(controller) {
+                    endless.started.resolve();
+                    await sleep(10);
+                    controller.enqueue(new TextEncoder().encode('tick\n'));
+                  },
+                  cancel(reason) {
+                    endless.cancelled.resolve((reason as { code?: string })?.code ?? String(reason));
+                  },
+                }),
               );
             }
             case '/null':
@@ -208,12 +243,44 @@ describe('app.fetch', () => {
       expect(await r.text()).toBe('a=1&b=x+y');
     });
 
-    it('a ReadableStream of several chunks, read whole and sent with Content-Length', async () => {
-      const res = await raw(get('/stream'));
+    it('a ReadableStream of several chunks, sent chunked as it is read', async () => {
+      const r = await rawRequest(s.port, get('/stream'));
+      const res = r.responses[0];
       expect(res.text).toBe('one,two,three');
-      expect(res.headers['content-length']).toBe('13');
-      expect(res.headers['transfer-encoding']).toBeUndefined();
+      expect(res.headers['content-length']).toBeUndefined();
+      expect(res.headers['transfer-encoding']).toBe('chunked');
       expect(res.headers['content-type']).toBe('text/plain');
+      // One chunk per piece the stream gave, each sent when it was read.
+      expect(r.raw.toString('latin1')).toContain('\r\n\r\n4\r\none,\r\n4\r\ntwo,\r\n5\r\nthree\r\n0\r\n\r\n');
+    });
+
+    it('server-sent events from a fetch handler arrive one by one', async () => {
+      const arrived: number[] = [];
+      const c = await RawClient.connect(s.port);
+      try {
+        c.socket.on('data', (d) => {
+          for (const _ of d.toString('latin1').matchAll(/data: /g)) arrived.push(performance.now());
+        });
+        await c.write(get('/sse'));
+        const [res] = await c.read(1);
+        expect(res.headers['content-type']).toBe('text/event-stream');
+        expect(res.text).toBe('data: 0\n\ndata: 1\n\ndata: 2\n\n');
+        expect(arrived).toHaveLength(3);
+        // 100 ms apart when produced: had they been held to the end, they would arrive together.
+        expect(arrived[1] - arrived[0]).toBeGreaterThan(60);
+        expect(arrived[2] - arrived[1]).toBeGreaterThan(60);
+      } finally {
+        c.destroy();
+      }
+    });
+
+    it('a client that leaves cancels the body stream and aborts request.signal', async () => {
+      const c = await RawClient.connect(s.port);
+      await c.write(get('/endless'));
+      await within(endless.started.promise, 2000, 'the endless stream starting');
+      c.destroy();
+      expect(await within(endless.cancelled.promise, 2000, 'the stream being cancelled')).toBe('UVHTTP_ERR_CONNECTION_CLOSED');
+      expect(await within(endless.aborted.promise, 2000, 'request.signal aborting')).toBe(true);
     });
 
     it('a null body: empty, Content-Length 0, the headers kept', async () => {
