@@ -37,6 +37,16 @@ function copyAscii(d: Uint8Array, s: string, p: number): number {
   return p + s.length;
 }
 
+/** Writes a body at p; returns its length in bytes. */
+function writeBody(d: FastBuffer, body: string | Uint8Array, p: number): number {
+  if (typeof body !== 'string') {
+    d.set(body, p);
+    return body.byteLength;
+  }
+  const end = body.length <= JS_COPY_MAX ? copyAscii(d, body, p) : -1;
+  return end >= 0 ? end - p : d.utf8Write(body, p);
+}
+
 /** Which response of which connection a record answers. */
 export interface Addressee {
   readonly conn: number;
@@ -90,16 +100,7 @@ export class Output {
     const d = this.data;
     const bodyStart = this.pos + headMax;
 
-    let length = bodyLength;
-    if (!omitBody && body !== undefined) {
-      if (typeof body !== 'string') {
-        d.set(body, bodyStart);
-        length = body.byteLength;
-      } else {
-        const end = body.length <= JS_COPY_MAX ? copyAscii(d, body, bodyStart) : -1;
-        length = end >= 0 ? end - bodyStart : d.utf8Write(body, bodyStart);
-      }
-    }
+    const length = !omitBody && body !== undefined ? writeBody(d, body, bodyStart) : bodyLength;
 
     const n = digits(length);
     const headLength = status.length + fields.length + typeLength + CONTENT_LENGTH.length + n + 2;
@@ -168,16 +169,7 @@ export class Output {
     this.reserve(CHUNK_SIZE_ROOM + bodyMax + CRLF.length + LAST_CHUNK.length);
     const d = this.data;
     const bodyStart = this.pos + CHUNK_SIZE_ROOM;
-    let length = 0;
-    if (body !== undefined) {
-      if (typeof body !== 'string') {
-        d.set(body, bodyStart);
-        length = body.byteLength;
-      } else {
-        const end = body.length <= JS_COPY_MAX ? copyAscii(d, body, bodyStart) : -1;
-        length = end >= 0 ? end - bodyStart : d.utf8Write(body, bodyStart);
-      }
-    }
+    const length = body === undefined ? 0 : writeBody(d, body, bodyStart);
     let start = bodyStart;
     let end = bodyStart + length;
     if (chunked && length > 0) {

@@ -127,6 +127,25 @@ void Session::end_stream() {
   events_->on_body_end();
 }
 
+ssize_t Session::decode_body(char *buf, size_t *len) {
+  const size_t raw_in = *len;
+  const ssize_t r = decode_chunked(&decoder_, buf, len);
+  if (r == -1) {
+    fail(HttpError::BadChunkedBody);
+    return -1;
+  }
+  // The decoder took every byte but those that followed the message; counting only what it took
+  // makes the verdict the same however the input was split.
+  chunked_wire_ += raw_in - (r >= 0 ? static_cast<size_t>(r) : 0);
+  // A chunk's declared size counts as soon as its size line is read: no waiting for bytes that
+  // would be refused anyway.
+  if (chunked_over_limit()) {
+    fail(HttpError::PayloadTooLarge);
+    return -1;
+  }
+  return r;
+}
+
 bool Session::chunked_over_limit() const {
   // body_limit_ may be "no limit" (UINT64_MAX): no sum may wrap.
   const uint64_t limit = body_limit_;
@@ -156,17 +175,8 @@ size_t Session::parse(char *data, size_t len, uint64_t now, size_t *end) {
     if (state_ == State::StreamChunked) {
       char *p = data + pos;
       size_t raw = len - pos;
-      const size_t raw_in = raw;
-      const ssize_t r = decode_chunked(&decoder_, p, &raw);
-      if (r == -1) {
-        fail(HttpError::BadChunkedBody);
-        break;
-      }
-      chunked_wire_ += raw_in - (r >= 0 ? static_cast<size_t>(r) : 0);
-      if (chunked_over_limit()) {
-        fail(HttpError::PayloadTooLarge);
-        break;
-      }
+      const ssize_t r = decode_body(p, &raw);
+      if (r == -1) break;
       if (raw) events_->on_body_data(p, raw);
       if (r == -2) {
         pos = len; // the decoder keeps its place: nothing is kept
@@ -284,21 +294,8 @@ size_t Session::parse(char *data, size_t len, uint64_t now, size_t *end) {
     }
     // Chunked: [head][body decoded so far][raw bytes]; the decoder compacts in place.
     size_t raw = avail - head_len_ - decoded_;
-    const size_t raw_in = raw;
-    const ssize_t r = decode_chunked(&decoder_, p + head_len_ + decoded_, &raw);
-    if (r == -1) {
-      fail(HttpError::BadChunkedBody);
-      break;
-    }
-    // The decoder took every byte but those that followed the message; counting only what it took
-    // makes the verdict the same however the input was split.
-    chunked_wire_ += raw_in - (r >= 0 ? static_cast<size_t>(r) : 0);
-    // A chunk's declared size counts as soon as its size line is read: no waiting for bytes that
-    // would be refused anyway.
-    if (chunked_over_limit()) {
-      fail(HttpError::PayloadTooLarge);
-      break;
-    }
+    const ssize_t r = decode_body(p + head_len_ + decoded_, &raw);
+    if (r == -1) break;
     decoded_ += raw;
     if (r == -2) {
       len = pos + head_len_ + decoded_;

@@ -118,6 +118,9 @@ private:
   // Hands a request on at the end of its head; its body follows.
   void stream_request(const RequestHead &head, const MessageInfo &info, const char *p);
   void end_stream();
+  // Decodes chunked bytes in place (decode_chunked) and holds them to the limits; -1 once it failed
+  // the session, else decode_chunked's answer.
+  ssize_t decode_body(char *buf, size_t *len);
   // The chunked body seen so far breaks body_limit_ (decoded, or on the wire).
   bool chunked_over_limit() const;
 
