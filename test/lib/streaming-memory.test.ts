@@ -1,10 +1,14 @@
-// A 100 MiB generated stream to a client that reads slowly: the server's memory stays bounded by the
-// high-water mark and the socket buffers, not by what the source can produce.
+// A 100 MiB generated stream to a client that reads slowly, and a 50 MiB upload streamed to a file:
+// the server's memory stays bounded by the high-water marks and the socket buffers, not by what the
+// source can produce or the client can send.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it, expect, afterAll, vi } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { get, sleep } from '../helpers/http.js';
 
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 10_000 });
@@ -17,6 +21,7 @@ const BLOCK = 64 * 1024;
 function startChild(): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(join(root, 'node_modules', '.bin', 'vite-node'), [join(here, 'fixtures', 'stream-server.ts')], {
     cwd: root,
+    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc` },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -35,16 +40,19 @@ async function rss(port: number): Promise<number> {
   return ((await res.json()) as { rss: number }).rss;
 }
 
-describe('a large stream to a slow reader', () => {
+describe('large streams both ways', () => {
   let child: ChildProcess | undefined;
+  let port = 0;
+  beforeAll(async () => {
+    const started = await startChild();
+    child = started.child;
+    port = started.port;
+  });
   afterAll(() => {
     child?.kill('SIGKILL');
   });
 
   it('100 MiB arrive intact while the server holds a few MiB at most', async () => {
-    const started = await startChild();
-    child = started.child;
-    const { port } = started;
     // Warm up: the first stream's allocations are not growth.
     await (await fetch(`http://127.0.0.1:${port}/big/1`)).arrayBuffer();
     const base = await rss(port);
@@ -114,7 +122,51 @@ describe('a large stream to a slow reader', () => {
     expect(body).toBe(total);
     expect(bad).toBe(-1);
     // Unbounded buffering would hold a good part of the 100 MiB; bounded is the high-water mark and
-    // the socket buffers, plus garbage not yet collected.
+    // the socket buffers.
     expect(peak - base, `RSS from ${(base / MiB).toFixed(0)} MiB to a peak of ${(peak / MiB).toFixed(0)} MiB`).toBeLessThan(16 * MiB);
+  });
+
+  it('a 50 MiB upload streamed to a file: all of it, in order, while the server holds a few MiB at most', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uvhttp-upload-'));
+    try {
+      const to = join(dir, 'upload.bin');
+      const warm = await fetch(`http://127.0.0.1:${port}/upload?to=${encodeURIComponent(to)}`, { method: 'POST', body: Buffer.alloc(MiB) });
+      expect(warm.status).toBe(200);
+      const base = await rss(port);
+      let peak = base;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          peak = Math.max(peak, await rss(port));
+          await sleep(20);
+        }
+      })();
+
+      // 50 MiB of varied bytes, sent as fast as the socket takes them.
+      const total = 50 * MiB;
+      const block = Buffer.alloc(MiB);
+      const hash = createHash('sha256');
+      const sock = net.connect({ port, host: '127.0.0.1' });
+      await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+      let answer = '';
+      sock.on('data', (d) => (answer += d.toString('latin1')));
+      const answered = new Promise<void>((resolve) => sock.on('data', () => answer.includes('}') && resolve()));
+      sock.write(`POST /upload?to=${encodeURIComponent(to)} HTTP/1.1\r\nHost: x\r\nContent-Length: ${total}\r\n\r\n`);
+      for (let i = 0; i < total / MiB; i++) {
+        for (let j = 0; j < MiB; j += 4) block.writeUInt32LE((i * MiB + j) >>> 0, j);
+        hash.update(block);
+        if (!sock.write(Buffer.from(block))) await new Promise((r) => sock.once('drain', r));
+        await sleep(5); // about 100 MB/s: long enough for the RSS samples to see what the server holds
+      }
+      await answered;
+      sampling = false;
+      await sampler;
+      sock.destroy();
+      const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { size: number; sha256: string };
+      expect(body).toEqual({ size: total, sha256: hash.digest('hex') });
+      expect(peak - base, `RSS from ${(base / MiB).toFixed(0)} MiB to a peak of ${(peak / MiB).toFixed(0)} MiB`).toBeLessThan(16 * MiB);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
