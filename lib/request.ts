@@ -42,6 +42,16 @@ export function expireBatch(): void {
 
 // The common methods as shared strings: reading req.method allocates nothing.
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+/** The common method by its length and first byte (no two share both). */
+const METHOD_BY_START = new Map(METHODS.map((m) => [m.length * 256 + m.charCodeAt(0), m]));
+
+/** The shared string of a common method, compared byte by byte without making a string; else undefined. */
+function commonMethod(data: Uint8Array, off: number, len: number): string | undefined {
+  const m = METHOD_BY_START.get(len * 256 + data[off]);
+  if (m === undefined) return undefined;
+  for (let i = 1; i < len; i++) if (data[off + i] !== m.charCodeAt(i)) return undefined;
+  return m;
+}
 
 function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
@@ -90,8 +100,8 @@ export class Request {
     this.check();
     if (this._method === undefined) {
       const off = this.meta[this.rec + REQ_METHOD_OFF] - this.shift;
-      const m = this.data.latin1Slice(off, off + this.meta[this.rec + REQ_METHOD_LEN]);
-      this._method = METHODS.find((k) => k === m) ?? m;
+      const len = this.meta[this.rec + REQ_METHOD_LEN];
+      this._method = commonMethod(this.data, off, len) ?? this.data.latin1Slice(off, off + len);
     }
     return this._method;
   }
@@ -290,8 +300,28 @@ export class Request {
     const start = meta[rec + REQ_METHOD_OFF];
     const end = meta[rec + REQ_BODY_OFF] + meta[rec + REQ_BODY_LEN];
     this.data = Buffer.from(this.data.subarray(start, end)) as FastBuffer;
-    this.meta = meta.slice(rec, rec + words);
-    this.rec = 0;
+    if (words > META_POOL_WORDS / 4) {
+      this.meta = meta.slice(rec, rec + words);
+      this.rec = 0;
+    } else {
+      // A Uint32Array of its own costs an ArrayBuffer per request; copies share a pool instead, as
+      // Buffer.from() shares one for small copies.
+      if (metaPoolUsed + words > META_POOL_WORDS) {
+        metaPool = new Uint32Array(META_POOL_WORDS);
+        metaPoolUsed = 0;
+      }
+      const pool = metaPool;
+      const at = metaPoolUsed;
+      for (let i = 0; i < words; i++) pool[at + i] = meta[rec + i];
+      metaPoolUsed = at + words;
+      this.meta = pool;
+      this.rec = at;
+    }
     this.shift = start;
   }
 }
+
+/** Words of the shared pool detached requests copy their records into (16 KiB). */
+const META_POOL_WORDS = 4096;
+let metaPool = new Uint32Array(META_POOL_WORDS);
+let metaPoolUsed = 0;
