@@ -151,15 +151,23 @@ function sendHeaders(headers: Headers, res: Response): void {
   for (const cookie of headers.getSetCookie()) res.header('set-cookie', cookie);
 }
 
+const TEXT_TYPE = 'text/plain;charset=UTF-8';
+const TEXT_TYPE_LINE = Buffer.from(`content-type: ${TEXT_TYPE}\r\n`, 'latin1');
+
 /** A light Response nothing touched: its parts as they were given, no Headers or stream built. */
 function sendLight(parts: LightParts, res: Response): void {
   res.status(parts.status);
   if (parts.headers !== undefined) sendHeaders(parts.headers, res);
   const fields = parts.fields;
   if (fields !== undefined) for (let i = 0; i < fields.length; i += 2) res.header(fields[i], fields[i + 1]);
-  if (parts.defaultType !== undefined) res.header('content-type', parts.defaultType);
-  res.noDefaultType();
+  const type = parts.defaultType;
   const body = parts.body;
+  if (type === TEXT_TYPE && body !== null) {
+    res.endTyped(body, TEXT_TYPE_LINE);
+    return;
+  }
+  if (type !== undefined) res.header('content-type', type);
+  res.noDefaultType();
   if (body === null) {
     if (res.head) res.flushHeaders();
     res.end();
