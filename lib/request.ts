@@ -299,13 +299,28 @@ export class Request {
     const words = REQ_FIXED_WORDS + 4 * meta[rec + REQ_NUM_HEADERS] + 2 * meta[rec + REQ_NUM_PARAMS];
     const start = meta[rec + REQ_METHOD_OFF];
     const end = meta[rec + REQ_BODY_OFF] + meta[rec + REQ_BODY_LEN];
-    this.data = Buffer.from(this.data.subarray(start, end)) as FastBuffer;
-    if (words > META_POOL_WORDS / 4) {
+    // A copy of its own costs an ArrayBuffer (the record) and a Buffer object (the bytes) per request;
+    // small ones share pools instead, as Buffer.from() shares one for small copies (and, as there, a
+    // request that lives long keeps its pool alive: a few KiB).
+    const bytes = end - start;
+    if (bytes > DATA_POOL_BYTES / 8) {
+      this.data = Buffer.from(this.data.subarray(start, end)) as FastBuffer;
+      this.shift = start;
+    } else {
+      if (dataPoolUsed + bytes > DATA_POOL_BYTES) {
+        dataPool = Buffer.allocUnsafe(DATA_POOL_BYTES) as FastBuffer;
+        dataPoolUsed = 0;
+      }
+      const at = dataPoolUsed;
+      this.data.copy(dataPool, at, start, end);
+      dataPoolUsed = at + bytes;
+      this.data = dataPool;
+      this.shift = start - at;
+    }
+    if (words > META_POOL_WORDS / 8) {
       this.meta = meta.slice(rec, rec + words);
       this.rec = 0;
     } else {
-      // A Uint32Array of its own costs an ArrayBuffer per request; copies share a pool instead, as
-      // Buffer.from() shares one for small copies.
       if (metaPoolUsed + words > META_POOL_WORDS) {
         metaPool = new Uint32Array(META_POOL_WORDS);
         metaPoolUsed = 0;
@@ -317,11 +332,14 @@ export class Request {
       this.meta = pool;
       this.rec = at;
     }
-    this.shift = start;
   }
 }
 
-/** Words of the shared pool detached requests copy their records into (16 KiB). */
-const META_POOL_WORDS = 4096;
+/** Bytes of the pool detached requests copy small heads and bodies into (8 KiB, as Buffer's). */
+const DATA_POOL_BYTES = 8 * 1024;
+let dataPool = Buffer.allocUnsafe(DATA_POOL_BYTES) as FastBuffer;
+let dataPoolUsed = 0;
+/** Words of the pool detached requests copy their records into (8 KiB). */
+const META_POOL_WORDS = 2048;
 let metaPool = new Uint32Array(META_POOL_WORDS);
 let metaPoolUsed = 0;
