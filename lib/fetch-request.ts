@@ -115,6 +115,7 @@ function plainHost(host: string): boolean {
 }
 
 let realOf: (request: LazyRequest) => Request;
+let readsSource: (request: LazyRequest) => boolean;
 
 class LazyRequest {
   #source: RequestSource;
@@ -174,7 +175,17 @@ class LazyRequest {
 
   static {
     realOf = (request) => request.#real();
+    readsSource = (request) =>
+      request.#request === undefined && (request.#headers === undefined || (request.#method !== 'GET' && request.#method !== 'HEAD'));
   }
+}
+
+/**
+ * Whether a Request createRequest() made may still read its source: a lazy one that has not yet
+ * taken all it would take from it (its headers, a body). A real one took everything when built.
+ */
+export function mayReadSource(request: Request): boolean {
+  return request instanceof LazyRequest && readsSource(request);
 }
 
 /** Real Requests refuse structuredClone where Node can say so (22.10+); so does this one. */

@@ -4,7 +4,8 @@
 import { App } from './app.js';
 import type { Handler } from './dispatch.js';
 import { errors } from './errors.js';
-import { createRequest, sourceOf } from './fetch-request.js';
+import { installGlobalResponse, LightResponse, lightOf, partsOf, realOf, type LightParts } from './fetch-light-response.js';
+import { createRequest, mayReadSource, sourceOf } from './fetch-request.js';
 import { bodyNow, lengthOf, STREAM } from './fetch-response.js';
 import type { ServerOptions } from './options.js';
 import type { Request } from './request.js';
@@ -27,6 +28,11 @@ export interface ServeOptions extends ServerOptions {
   port?: number;
   /** Default 0.0.0.0. */
   hostname?: string;
+  /**
+   * Default true: while the server runs, the global Response is uvhttp's lighter one (see the
+   * README), as @hono/node-server does. false leaves the global alone.
+   */
+  overrideGlobalObjects?: boolean;
 }
 
 export interface AddressInfo {
@@ -68,21 +74,49 @@ class Info implements FetchInfo {
 
 /** The (req, res) handler that runs a fetch handler. */
 export function fetchHandler(handler: FetchHandler, peerOf: PeerOf): Handler {
-  return async (req: Request, res: Response) => {
+  return (req: Request, res: Response) => {
     const request = createRequest(sourceOf(req, res));
-    const response = await handler(request, new Info(res, peerOf));
-    if (!(response instanceof globalThis.Response)) throw errors.invalidResponse(describe(response));
-    await send(response, res);
+    let sending: void | Promise<void>;
+    try {
+      const response = handler(request, new Info(res, peerOf));
+      if (!(response instanceof globalThis.Response) && isThenable(response)) {
+        // Answered later: dispatch keeps the request's bytes for it.
+        return response.then((value) => send(checked(value), res));
+      }
+      sending = send(checked(response), res);
+    } catch (err) {
+      // onError gets the request, and may keep it past this batch.
+      req.detach();
+      throw err;
+    }
+    // Answered now, but the Request may outlive the batch whose bytes it reads (kept by the app for
+    // later): give it its own copy unless it already took all it would.
+    if (mayReadSource(request)) req.detach();
+    return sending;
   };
 }
 
-async function send(response: globalThis.Response, res: Response): Promise<void> {
-  res.status(response.status);
-  for (const [name, value] of response.headers) {
-    if (name === 'set-cookie') continue;
-    res.header(name, value);
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+function checked(response: unknown): globalThis.Response {
+  if (!(response instanceof globalThis.Response)) throw errors.invalidResponse(describe(response));
+  return response;
+}
+
+const lightProto = LightResponse.prototype;
+const lightArrayBuffer = (lightProto as unknown as globalThis.Response).arrayBuffer;
+
+/** Sends a Response; a promise while a stream body is still being sent. */
+function send(response: globalThis.Response, res: Response): void | Promise<void> {
+  const light = lightOf(response);
+  if (light !== undefined && Object.getPrototypeOf(response) === lightProto) {
+    const parts = partsOf(light);
+    if (parts !== undefined) return sendLight(parts, res);
   }
-  for (const cookie of response.headers.getSetCookie()) res.header('set-cookie', cookie);
+  res.status(response.status);
+  sendHeaders(response.headers, res);
   // A fetch Response's headers are all it says: no default Content-Type for a body without one.
   res.noDefaultType();
   if (response.body === null) {
@@ -94,7 +128,9 @@ async function send(response: globalThis.Response, res: Response): Promise<void>
     res.end();
     return;
   }
-  const now = bodyNow(response);
+  // A light Response that was touched holds its body in the real one it built.
+  const holder = light !== undefined && response.arrayBuffer === lightArrayBuffer ? realOf(light) : response;
+  const now = bodyNow(holder);
   if (now !== STREAM) {
     res.end(now);
     return;
@@ -102,9 +138,42 @@ async function send(response: globalThis.Response, res: Response): Promise<void>
   // A body that is a stream goes out as it is read, the head at once: server-sent events and long
   // downloads arrive as produced, at the pace the client takes them. With a length known beforehand
   // (a Blob, FormData) it is framed by that, else chunked.
-  const length = lengthOf(response);
+  const length = lengthOf(holder);
   if (length !== undefined) res.header('content-length', length);
-  await res.stream(response.body);
+  return res.stream(response.body);
+}
+
+function sendHeaders(headers: Headers, res: Response): void {
+  for (const [name, value] of headers) {
+    if (name === 'set-cookie') continue;
+    res.header(name, value);
+  }
+  for (const cookie of headers.getSetCookie()) res.header('set-cookie', cookie);
+}
+
+const TEXT_TYPE = 'text/plain;charset=UTF-8';
+const TEXT_TYPE_LINE = Buffer.from(`content-type: ${TEXT_TYPE}\r\n`, 'latin1');
+
+/** A light Response nothing touched: its parts as they were given, no Headers or stream built. */
+function sendLight(parts: LightParts, res: Response): void {
+  res.status(parts.status);
+  if (parts.headers !== undefined) sendHeaders(parts.headers, res);
+  const fields = parts.fields;
+  if (fields !== undefined) for (let i = 0; i < fields.length; i += 2) res.header(fields[i], fields[i + 1]);
+  const type = parts.defaultType;
+  const body = parts.body;
+  if (type === TEXT_TYPE && body !== null) {
+    res.endTyped(body, TEXT_TYPE_LINE);
+    return;
+  }
+  if (type !== undefined) res.header('content-type', type);
+  res.noDefaultType();
+  if (body === null) {
+    if (res.head) res.flushHeaders();
+    res.end();
+    return;
+  }
+  res.end(body);
 }
 
 function describe(value: unknown): string {
@@ -119,18 +188,25 @@ function describe(value: unknown): string {
  */
 export function serve(options: ServeOptions, onListen?: (info: AddressInfo) => void): Server {
   if (options === null || typeof options !== 'object') throw errors.invalidArgument('options', 'an object');
-  const { fetch, port = 3000, hostname = '0.0.0.0', ...serverOptions } = options;
+  const { fetch, port = 3000, hostname = '0.0.0.0', overrideGlobalObjects = true, ...serverOptions } = options;
   if (typeof fetch !== 'function') throw errors.invalidOption('fetch', 'a function');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw errors.invalidOption('port', 'an integer from 0 to 65535');
   if (typeof hostname !== 'string' || hostname === '') throw errors.invalidOption('hostname', 'a non-empty string');
   if (onListen !== undefined && typeof onListen !== 'function') throw errors.invalidArgument('onListen', 'a function');
+  if (typeof overrideGlobalObjects !== 'boolean') throw errors.invalidOption('overrideGlobalObjects', 'a boolean');
   const app = new App(serverOptions).fetch(fetch);
+  const restore = overrideGlobalObjects ? installGlobalResponse() : undefined;
+  const closed = () => {
+    restore?.();
+  };
   let bound: AddressInfo | undefined;
   const ready = app.listen({ port, host: hostname }).then((info) => {
     bound = info;
     onListen?.(info);
     return info;
   });
+  // A server that never listened serves nothing: the global goes back at once.
+  ready.then(undefined, closed);
   return {
     app,
     ready,
@@ -141,9 +217,12 @@ export function serve(options: ServeOptions, onListen?: (info: AddressInfo) => v
       return bound?.address;
     },
     // After a failed listen there is still the server to close.
-    close: () => ready.then(
-      () => app.close(),
-      () => app.close(),
-    ),
+    close: () =>
+      ready
+        .then(
+          () => app.close(),
+          () => app.close(),
+        )
+        .finally(closed),
   };
 }

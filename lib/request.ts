@@ -42,6 +42,16 @@ export function expireBatch(): void {
 
 // The common methods as shared strings: reading req.method allocates nothing.
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+/** The common method by its length and first byte (no two share both). */
+const METHOD_BY_START = new Map(METHODS.map((m) => [m.length * 256 + m.charCodeAt(0), m]));
+
+/** The shared string of a common method, compared byte by byte without making a string; else undefined. */
+function commonMethod(data: Uint8Array, off: number, len: number): string | undefined {
+  const m = METHOD_BY_START.get(len * 256 + data[off]);
+  if (m === undefined) return undefined;
+  for (let i = 1; i < len; i++) if (data[off + i] !== m.charCodeAt(i)) return undefined;
+  return m;
+}
 
 function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
@@ -90,8 +100,8 @@ export class Request {
     this.check();
     if (this._method === undefined) {
       const off = this.meta[this.rec + REQ_METHOD_OFF] - this.shift;
-      const m = this.data.latin1Slice(off, off + this.meta[this.rec + REQ_METHOD_LEN]);
-      this._method = METHODS.find((k) => k === m) ?? m;
+      const len = this.meta[this.rec + REQ_METHOD_LEN];
+      this._method = commonMethod(this.data, off, len) ?? this.data.latin1Slice(off, off + len);
     }
     return this._method;
   }
@@ -289,9 +299,47 @@ export class Request {
     const words = REQ_FIXED_WORDS + 4 * meta[rec + REQ_NUM_HEADERS] + 2 * meta[rec + REQ_NUM_PARAMS];
     const start = meta[rec + REQ_METHOD_OFF];
     const end = meta[rec + REQ_BODY_OFF] + meta[rec + REQ_BODY_LEN];
-    this.data = Buffer.from(this.data.subarray(start, end)) as FastBuffer;
-    this.meta = meta.slice(rec, rec + words);
-    this.rec = 0;
-    this.shift = start;
+    // A copy of its own costs an ArrayBuffer (the record) and a Buffer object (the bytes) per request;
+    // small ones share pools instead, as Buffer.from() shares one for small copies (and, as there, a
+    // request that lives long keeps its pool alive: a few KiB).
+    const bytes = end - start;
+    if (bytes > DATA_POOL_BYTES / 8) {
+      this.data = Buffer.from(this.data.subarray(start, end)) as FastBuffer;
+      this.shift = start;
+    } else {
+      if (dataPoolUsed + bytes > DATA_POOL_BYTES) {
+        dataPool = Buffer.allocUnsafe(DATA_POOL_BYTES) as FastBuffer;
+        dataPoolUsed = 0;
+      }
+      const at = dataPoolUsed;
+      this.data.copy(dataPool, at, start, end);
+      dataPoolUsed = at + bytes;
+      this.data = dataPool;
+      this.shift = start - at;
+    }
+    if (words > META_POOL_WORDS / 8) {
+      this.meta = meta.slice(rec, rec + words);
+      this.rec = 0;
+    } else {
+      if (metaPoolUsed + words > META_POOL_WORDS) {
+        metaPool = new Uint32Array(META_POOL_WORDS);
+        metaPoolUsed = 0;
+      }
+      const pool = metaPool;
+      const at = metaPoolUsed;
+      for (let i = 0; i < words; i++) pool[at + i] = meta[rec + i];
+      metaPoolUsed = at + words;
+      this.meta = pool;
+      this.rec = at;
+    }
   }
 }
+
+/** Bytes of the pool detached requests copy small heads and bodies into (8 KiB, as Buffer's). */
+const DATA_POOL_BYTES = 8 * 1024;
+let dataPool = Buffer.allocUnsafe(DATA_POOL_BYTES) as FastBuffer;
+let dataPoolUsed = 0;
+/** Words of the pool detached requests copy their records into (8 KiB). */
+const META_POOL_WORDS = 2048;
+let metaPool = new Uint32Array(META_POOL_WORDS);
+let metaPoolUsed = 0;

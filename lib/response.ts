@@ -191,6 +191,25 @@ export class Response {
   }
 
   /**
+   * @internal end(body) of a whole response whose Content-Type, when it has no field of its own, is
+   * `typeLine` ("Name: value\r\n" as bytes, made once): a fetch Response's default type, with no
+   * field string built per response.
+   */
+  endTyped(body: string | Uint8Array, typeLine: Uint8Array): void {
+    if (this.finished) throw errors.alreadySent();
+    if (this.streamed !== undefined || bodyless(this.code)) {
+      // No head is still to write with a body's type (fetch never gets here with one).
+      this.end(body);
+      return;
+    }
+    this.finish();
+    if (this.closed) return;
+    const status = this.code === 200 ? OK : statusBytes(this.code);
+    const length = this.head ? (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength) : 0;
+    this.out.writeResponse(this, status, this.fields, this.typed ? undefined : typeLine, body, this.head, length);
+  }
+
+  /**
    * Streams a chunk: the first write sends the head (status and headers are fixed from then on).
    * Returns false once HIGH_WATER_MARK bytes wait to be sent: then `await res.ready()` before
    * writing more. After the client went away it returns false and ready() rejects.

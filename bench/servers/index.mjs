@@ -266,7 +266,7 @@ export const SERVERS = [
 
 /**
  * UVHTTP_BASELINE=<another uvhttp checkout, built> adds uvhttp-static-baseline,
- * uvhttp-dynamic-baseline and uvhttp-serve-baseline (and, in the files suite, uvhttp-static-baseline and
+ * uvhttp-dynamic-baseline, uvhttp-serve-baseline and hono-uvhttp-baseline (and, in the files suite, uvhttp-static-baseline and
  * uvhttp-files-baseline): the same servers on that build, measured in the same run, so a change
  * to the core is compared with what it replaces under the same conditions.
  */
@@ -274,12 +274,12 @@ const baseline = process.env.UVHTTP_BASELINE;
 if (baseline) {
   const entry = pathToFileURL(`${baseline.replace(/\/$/, '')}/dist/index.js`).href;
   for (const list of [SERVERS, FILES_SERVERS]) {
-    for (const kind of ['static', 'dynamic', 'serve', 'files']) {
-      const own = list.find((x) => x.name === `uvhttp-${kind}`);
+    for (const name of ['uvhttp-static', 'uvhttp-dynamic', 'uvhttp-serve', 'uvhttp-files', 'hono-uvhttp']) {
+      const own = list.find((x) => x.name === name);
       if (!own) continue;
       list.splice(list.indexOf(own) + 1, 0, {
         ...own,
-        name: `uvhttp-${kind}-baseline`,
+        name: `${name}-baseline`,
         describe: `${own.describe}, baseline build in ${baseline}`,
         requires: () => (existsSync(new URL(entry)) ? null : `no built uvhttp in ${baseline}`),
         command: (o) => ({ ...own.command(o), env: { ...process.env, UVHTTP_BENCH_ENTRY: entry } }),
