@@ -1,6 +1,7 @@
 // The JS side of the crossing: one call per loop iteration runs the handlers of every request the
 // core read in that iteration.
 import {
+  FLAG_BODY_STREAM,
   REQ_CONN,
   REQ_FIXED_WORDS,
   REQ_FLAGS,
@@ -93,7 +94,7 @@ export function createDispatcher(
           meta[p + REQ_SEQ],
           meta[p + REQ_FLAGS],
         );
-        if (Request.streamsBody(meta, p)) {
+        if ((meta[p + REQ_FLAGS] & FLAG_BODY_STREAM) !== 0) {
           const body = new RequestBody(() => native.readBody(res.conn, res.serialLo, res.serialHi, res.seq));
           req.streamBody(body);
           res.requestBody = body;

@@ -10,7 +10,6 @@ import type { FastBuffer } from './bytes.js';
 import { errors } from './errors.js';
 import type { RequestBody } from './request-body.js';
 import {
-  FLAG_BODY_STREAM,
   FLAG_HTTP10,
   REQ_BODY_LEN,
   REQ_BODY_OFF,
@@ -84,9 +83,10 @@ export class Request {
   private shift = 0;
   /** The batch this view belongs to, or OWNED once detached. */
   private epoch = liveEpoch;
+  // Declared, not initialised: only some requests have them (see Response).
   /** The body streaming in (a route with stream: true). */
-  private streamed?: RequestBody;
-  private _body?: ReadableStream<Uint8Array>;
+  declare private streamed?: RequestBody;
+  declare private _body?: ReadableStream<Uint8Array>;
 
   /** @internal */
   constructor(
@@ -271,11 +271,6 @@ export class Request {
   /** @internal The body streams in through this (dispatch makes it for a FLAG_BODY_STREAM request). */
   streamBody(body: RequestBody): void {
     this.streamed = body;
-  }
-
-  /** @internal */
-  static streamsBody(meta: Uint32Array, rec: number): boolean {
-    return (meta[rec + REQ_FLAGS] & FLAG_BODY_STREAM) !== 0;
   }
 
   /**

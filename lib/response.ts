@@ -59,12 +59,14 @@ export class Response {
   private code = 200;
   private fields = '';
   private typed = false;
+  // The fields only some responses have are declared, not initialised: a class field is defined on
+  // every instance at construction, and the common response pays for each one it never uses.
   /** A Content-Length the handler set: a streamed body must be exactly this long. */
-  private declared?: number;
+  declare private declared?: number;
   private life?: Lifetime;
-  private streamed?: Stream;
+  declare private streamed?: Stream;
   /** @internal The request's body when it streams in: woken and aborted with the connection. */
-  requestBody?: RequestBody;
+  declare requestBody?: RequestBody;
   /** True once end() ran: further calls throw. */
   finished = false;
 
@@ -175,8 +177,15 @@ export class Response {
       throw errors.invalidArgument('body', 'a string, Buffer or Uint8Array');
     }
     if (this.streamed !== undefined) return this.endStream(this.streamed, body ?? undefined);
-    this.finish();
-    if (this.closed) return; // nobody to send it to
+    this.finished = true;
+    const life = this.life;
+    if (life !== undefined) {
+      if (life.inFlight !== undefined) {
+        life.inFlight.delete(this);
+        life.inFlight = undefined;
+      }
+      if (life.closed) return; // nobody to send it to
+    }
     const status = this.code === 200 ? OK : statusBytes(this.code);
     if (bodyless(this.code)) {
       this.out.writeHeadOnly(this, status, this.fields);
@@ -186,8 +195,9 @@ export class Response {
     if (!this.typed && body !== undefined && body !== null) type = typeof body === 'string' ? TEXT : BINARY;
     const b = body ?? undefined;
     // HEAD: the same head with the length of the body it would have had, and no body bytes.
-    const length = this.head && b !== undefined ? (typeof b === 'string' ? Buffer.byteLength(b) : b.byteLength) : 0;
-    this.out.writeResponse(this, status, this.fields, type, b, this.head, length);
+    const head = (this.flags & FLAG_HEAD) !== 0;
+    const length = head && b !== undefined ? (typeof b === 'string' ? Buffer.byteLength(b) : b.byteLength) : 0;
+    this.out.writeResponse(this, status, this.fields, type, b, head, length);
   }
 
   /**

@@ -406,8 +406,26 @@ void Connection::deliver_error(uint32_t seq, HttpError error, const std::string 
 }
 
 bool Connection::respond(uint32_t seq, uint32_t part_and_flags, std::string_view head, std::string_view body) {
-  using response_record::Part;
   if (phase_ == Phase::Closed) return false;
+  if (part_and_flags == 0 && !body_) {
+    // Almost every response: whole, with no flag, and no request body streaming in.
+    bool owed;
+    try {
+      owed = queue_.fulfil(seq, OutputQueue::Part::Whole, [&](std::string &out, const OutputQueue::Slot &s) {
+        render(out, head, body, s.omit_body, s.conn, ctx_->date);
+      });
+    } catch (const std::exception &) {
+      close(); // no memory for this response: its client gets a closed connection, the rest go on
+      return true;
+    }
+    if (owed) mark_dirty(); // the flush resumes parsing if this drained a backlog: never inside a batch
+    return owed;
+  }
+  return respond_part(seq, part_and_flags, head, body);
+}
+
+bool Connection::respond_part(uint32_t seq, uint32_t part_and_flags, std::string_view head, std::string_view body) {
+  using response_record::Part;
   const auto part = static_cast<Part>(part_and_flags & response_record::kPartMask);
   // The head says close when the connection ends with this response: its body ends with the close,
   // or its request's body is still arriving unread (drop_body ends the connection).

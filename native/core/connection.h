@@ -80,6 +80,8 @@ private:
   void on_body_data(const char *data, size_t len) override;
   void on_body_end() override;
 
+  // respond() for a part of a streamed response, a flagged one, or one whose request body streams.
+  bool respond_part(uint32_t seq, uint32_t part_and_flags, std::string_view head, std::string_view body);
   // Routes a request (on_request, after its body if that was buffered).
   bool route_request(uint32_t seq, const ParsedRequest &r);
   // The streamed body JS reads has bytes, or has ended: tell it if it waits.

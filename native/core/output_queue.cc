@@ -23,6 +23,8 @@ OutputQueue::Slot *OutputQueue::find(uint32_t seq) {
 void OutputQueue::promote() {
   while (!slots_.empty()) {
     Slot &s = slots_.front();
+    // The common case: the next response is still owed and nothing of it waits.
+    if (!s.ready && s.data.empty() && s.parts.empty()) return;
     size_t moved = s.data.size();
     if (s.data.size() >= kSegmentTarget) {
       segments_.emplace_back();
