@@ -32,6 +32,13 @@ const rounds = Number(values.rounds);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// curl is the load, not the server under test: it runs without a preloaded sanitizer runtime
+// (scripts/asan.sh sets LD_PRELOAD, and curl under it hangs).
+const { LD_PRELOAD: _preload, ...curlEnv } = process.env;
+/** @param {string} url @param {string[]} extra */
+const curl = (url, extra = []) =>
+  execFileSync('taskset', ['-c', '1', 'curl', '-sS', '-o', '/dev/null', ...extra, url], { encoding: 'utf8', env: curlEnv });
+
 async function measure(server) {
   const port = await freePort();
   const proc = startProcess({ cmd: process.execPath, args: [server.script, String(port)], cpus: '0' });
@@ -40,12 +47,12 @@ async function measure(server) {
     await new Promise((r) => setTimeout(r, 50));
   }
   const url = `http://127.0.0.1:${port}/stream/${mib}`;
-  execFileSync('taskset', ['-c', '1', 'curl', '-sS', '-o', '/dev/null', url]); // warm-up
+  curl(url); // warm-up
   const cpu0 = treeCpuSeconds(proc.pid);
   const t0 = performance.now();
   let bytes = 0;
   for (let i = 0; i < downloads; i++) {
-    const out = execFileSync('taskset', ['-c', '1', 'curl', '-sS', '-o', '/dev/null', '-w', '%{size_download}', url], { encoding: 'utf8' });
+    const out = curl(url, ['-w', '%{size_download}']);
     bytes += Number(out);
   }
   const wall = (performance.now() - t0) / 1000;
