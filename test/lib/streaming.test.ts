@@ -514,3 +514,37 @@ describe('streamed responses', () => {
     });
   });
 });
+
+describe('streamed responses and time', () => {
+  it('a stream longer than requestTimeout is not cut, and two clients streaming at once get only their own bytes', async () => {
+    const s = await startApp(
+      (app) => {
+        app.get('/slow/:who', async (req: any, res: any) => {
+          for (let i = 0; i < 6; i++) {
+            res.write(`${req.params.who}:${i};`);
+            await sleep(400); // 2.4 s in all, past the 1 s requestTimeout
+          }
+          res.end();
+        });
+      },
+      { requestTimeout: 1000 },
+    );
+    try {
+      const [a, b] = await Promise.all(
+        ['alice', 'bob'].map((who) => rawRequest(s.port, get(`/slow/${who}`), { timeoutMs: 6000 })),
+      );
+      for (const [r, who, other] of [
+        [a, 'alice', 'bob'],
+        [b, 'bob', 'alice'],
+      ] as const) {
+        expect(r.timedOut).toBe(false);
+        expect(r.responses.map((x) => x.status)).toEqual([200]);
+        expect(r.responses[0].text).toBe([0, 1, 2, 3, 4, 5].map((i) => `${who}:${i};`).join(''));
+        expect(r.raw.toString('latin1')).not.toContain(other);
+      }
+      expect(s.app.stats().timeouts).toBe(0);
+    } finally {
+      await s.stop();
+    }
+  });
+});
