@@ -441,6 +441,13 @@ export function tryConnect(port: number, timeoutMs = 2000): Promise<string> {
 
 export { sleep };
 
+/** A promise a test waits on and a handler settles (something the handler saw, or that it got there). */
+export function signal<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 /** IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`. */
 export const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 

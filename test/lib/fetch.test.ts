@@ -6,17 +6,11 @@ import { join } from 'node:path';
 import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { serve } from '../../lib/index.js';
 import { startApp, type Started } from '../helpers/app.js';
-import { RawClient, buildRequest, framingProblems, get, headerValues, rawRequest, show, within } from '../helpers/http.js';
+import { RawClient, buildRequest, framingProblems, get, headerValues, rawRequest, show, signal, within } from '../helpers/http.js';
 
 vi.setConfig({ testTimeout: 10_000, hookTimeout: 10_000 });
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function signal<T = void>() {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 describe('app.fetch', () => {
   let s: Started;

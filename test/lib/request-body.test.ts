@@ -5,15 +5,9 @@ import net from 'node:net';
 import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { createServer } from '../../lib/index.js';
 import { startApp, type Started } from '../helpers/app.js';
-import { RawClient, buildRequest, get, rawRequest, show, sleep, within } from '../helpers/http.js';
+import { RawClient, buildRequest, get, rawRequest, show, signal, sleep, within } from '../helpers/http.js';
 
 vi.setConfig({ testTimeout: 15_000, hookTimeout: 10_000 });
-
-function signal<T = void>() {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 const MiB = 1024 * 1024;
 

@@ -41,6 +41,25 @@ function startChild(): Promise<{ child: ChildProcess; port: number }> {
   });
 }
 
+/** Samples the server's RSS every intervalMs until stop(), which resolves with the peak seen. */
+function sampleRss(port: number, base: number, intervalMs: number): { stop: () => Promise<number> } {
+  let peak = base;
+  let sampling = true;
+  const done = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, await rss(port));
+      await sleep(intervalMs);
+    }
+  })();
+  return {
+    stop: async () => {
+      sampling = false;
+      await done;
+      return peak;
+    },
+  };
+}
+
 async function rss(port: number): Promise<number> {
   const res = await fetch(`http://127.0.0.1:${port}/rss`);
   return ((await res.json()) as { rss: number }).rss;
@@ -64,14 +83,7 @@ describe('large streams both ways', () => {
     const base = await rss(port);
 
     const total = 100 * MiB;
-    let peak = base;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peak = Math.max(peak, await rss(port));
-        await sleep(50);
-      }
-    })();
+    const sampler = sampleRss(port, base, 50);
 
     // A raw socket that takes 256 KiB, then stops reading for 10 ms: about 25 MB/s.
     const sock = net.connect({ port, host: '127.0.0.1' });
@@ -120,8 +132,7 @@ describe('large streams both ways', () => {
       sock.on('close', () => (done ? resolve() : reject(new Error(`closed after ${body} bytes`))));
     });
     await ended;
-    sampling = false;
-    await sampler;
+    const peak = await sampler.stop();
     sock.destroy();
 
     expect(head!.toString('latin1')).toContain('Transfer-Encoding: chunked');
@@ -139,14 +150,7 @@ describe('large streams both ways', () => {
       const warm = await fetch(`http://127.0.0.1:${port}/upload?to=${encodeURIComponent(to)}`, { method: 'POST', body: Buffer.alloc(MiB) });
       expect(warm.status).toBe(200);
       const base = await rss(port);
-      let peak = base;
-      let sampling = true;
-      const sampler = (async () => {
-        while (sampling) {
-          peak = Math.max(peak, await rss(port));
-          await sleep(20);
-        }
-      })();
+      const sampler = sampleRss(port, base, 20);
 
       // 50 MiB of varied bytes, sent as fast as the socket takes them.
       const total = 50 * MiB;
@@ -165,8 +169,7 @@ describe('large streams both ways', () => {
         await sleep(5); // about 100 MB/s: long enough for the RSS samples to see what the server holds
       }
       await answered;
-      sampling = false;
-      await sampler;
+      const peak = await sampler.stop();
       sock.destroy();
       const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { size: number; sha256: string };
       expect(body).toEqual({ size: total, sha256: hash.digest('hex') });

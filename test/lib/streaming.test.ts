@@ -6,19 +6,12 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { startApp, type Started } from '../helpers/app.js';
-import { RawClient, buildRequest, framingProblems, get, rawRequest, show, sleep, within } from '../helpers/http.js';
+import { RawClient, buildRequest, framingProblems, get, rawRequest, show, signal, sleep, within } from '../helpers/http.js';
 
 vi.setConfig({ testTimeout: 15_000, hookTimeout: 10_000 });
 
 const run = promisify(execFile);
 const WRITER_CHUNKS = 512; // of 16 KiB: 8 MiB, several times what the socket buffers hold
-
-/** Something a test waits for, settled from a handler. */
-function signal<T = void>() {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 describe('streamed responses', () => {
   let s: Started;
