@@ -47,20 +47,33 @@ export type Stats = NativeStats;
 
 const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Z]+$/;
 
+/** A route's param names in path order, as the core returns their values; a trailing `*` is named '*'. */
 function paramNames(path: string): string[] {
   return path
     .split('/')
-    .filter((s) => s.length > 1 && s[0] === ':')
-    .map((s) => s.slice(1));
+    .filter((s) => (s.length > 1 && s[0] === ':') || s === '*')
+    .map((s) => (s === '*' ? s : s.slice(1)));
 }
 
-const ROUTE_OPTIONS = new Set(['stream', 'bodyLimit']);
+/** Registers with the core, whose refusal (a bad pattern, a route already there) becomes a coded error. */
+function register(add: () => void): void {
+  try {
+    add();
+  } catch (err) {
+    const reason = (err as { reason?: string }).reason;
+    if (reason === 'duplicate') throw errors.duplicateRoute((err as Error).message);
+    if (reason === 'invalid') throw errors.invalidRoute((err as Error).message);
+    throw err;
+  }
+}
+
+const ROUTE_OPTIONS: readonly string[] = ['stream', 'bodyLimit'];
 
 function routeBody(options: RouteOptions | undefined): NativeRouteBody | undefined {
   if (options === undefined) return undefined;
   if (options === null || typeof options !== 'object') throw errors.invalidArgument('options', 'an object');
   for (const key of Object.keys(options)) {
-    if (!ROUTE_OPTIONS.has(key)) throw errors.invalidOption(key, `one of ${[...ROUTE_OPTIONS].join(', ')} (unknown route option)`);
+    if (!ROUTE_OPTIONS.includes(key)) throw errors.unknownOption(key, ROUTE_OPTIONS, 'route option');
   }
   const { stream = false, bodyLimit } = options;
   if (typeof stream !== 'boolean') throw errors.invalidOption('stream', 'a boolean');
@@ -109,12 +122,12 @@ export class App {
     }
     if (bodyless(status)) {
       // 204 and 304 have neither body nor Content-Length.
-      this.native.addStatic('GET', path, head, Buffer.alloc(0));
+      register(() => this.native.addStatic('GET', path, head, Buffer.alloc(0)));
       return this;
     }
     if (!typed) head += typeof body === 'string' ? 'Content-Type: text/plain; charset=utf-8\r\n' : 'Content-Type: application/octet-stream\r\n';
     head += `Content-Length: ${bytes.length}\r\n`;
-    this.native.addStatic('GET', path, head, bytes);
+    register(() => this.native.addStatic('GET', path, head, bytes));
     return this;
   }
 
@@ -139,7 +152,8 @@ export class App {
     if (typeof method !== 'string' || !METHOD.test(method)) throw errors.invalidArgument('method', 'an upper-case HTTP method token');
     if (typeof path !== 'string') throw errors.invalidArgument('path', 'a string');
     if (typeof handler !== 'function') throw errors.invalidArgument('handler', 'a function');
-    this.native.addRoute(method, path, this.routes.length, routeBody(options));
+    const body = routeBody(options);
+    register(() => this.native.addRoute(method, path, this.routes.length, body));
     this.routes.push({ handler, paramNames: paramNames(path) });
     return this;
   }

@@ -13,11 +13,49 @@ function make(code: string, message: string, statusCode?: number, Base: ErrorCon
   return err;
 }
 
+/** The known name closest to a misspelt one (case aside, then by edit distance), if any is close. */
+export function nearest(name: string, known: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
+  for (const candidate of known) {
+    if (candidate.toLowerCase() === name.toLowerCase()) return candidate;
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
+}
+
 export const errors = {
+  unknownOption: (name: string, known: readonly string[], where = 'option') => {
+    const guess = nearest(name, known);
+    return make(
+      'UVHTTP_ERR_UNKNOWN_OPTION',
+      `unknown ${where} "${name}"` + (guess !== undefined ? ` (did you mean "${guess}"?)` : `; the ${where}s are ${known.join(', ')}`),
+      undefined,
+      TypeError,
+    );
+  },
   invalidOption: (name: string, expected: string) =>
     make('UVHTTP_ERR_INVALID_OPTION', `option ${name} must be ${expected}`, undefined, TypeError),
   invalidArgument: (name: string, expected: string) =>
     make('UVHTTP_ERR_INVALID_ARG', `${name} must be ${expected}`, undefined, TypeError),
+  invalidRoute: (message: string) => make('UVHTTP_ERR_INVALID_ROUTE', message, undefined, TypeError),
+  duplicateRoute: (message: string) => make('UVHTTP_ERR_DUPLICATE_ROUTE', message),
   invalidHeader: (name: string) =>
     make('UVHTTP_ERR_INVALID_HEADER', `invalid header name or value for "${name}"`, undefined, TypeError),
   invalidStatus: (code: unknown) =>

@@ -7,7 +7,7 @@ import { errors } from './errors.js';
 import { installGlobalResponse, LightResponse, lightOf, partsOf, realOf, type LightParts } from './fetch-light-response.js';
 import { createRequest, mayReadSource, sourceOf } from './fetch-request.js';
 import { bodyNow, lengthOf, STREAM } from './fetch-response.js';
-import type { ServerOptions } from './options.js';
+import { SERVER_OPTIONS, type ServerOptions } from './options.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
 
@@ -182,12 +182,15 @@ function describe(value: unknown): string {
   return (value as object).constructor?.name ?? 'object';
 }
 
+const SERVE_OPTIONS: readonly string[] = ['fetch', 'port', 'hostname', 'overrideGlobalObjects', ...SERVER_OPTIONS];
+
 /**
  * Starts a server that sends every request to a fetch handler, as @hono/node-server's serve() does:
  * `serve({ fetch, port, hostname, ...serverOptions }, onListen?)`.
  */
 export function serve(options: ServeOptions, onListen?: (info: AddressInfo) => void): Server {
   if (options === null || typeof options !== 'object') throw errors.invalidArgument('options', 'an object');
+  for (const key of Object.keys(options)) if (!SERVE_OPTIONS.includes(key)) throw errors.unknownOption(key, SERVE_OPTIONS);
   const { fetch, port = 3000, hostname = '0.0.0.0', overrideGlobalObjects = true, ...serverOptions } = options;
   if (typeof fetch !== 'function') throw errors.invalidOption('fetch', 'a function');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw errors.invalidOption('port', 'an integer from 0 to 65535');

@@ -62,7 +62,7 @@ export interface NativeRouteBody {
 
 export interface NativeServerConstructor {
   new (
-    options: Record<string, number | undefined>,
+    options: Record<string, number | boolean | undefined>,
     dispatch: (count: number, data?: Buffer, meta?: ArrayBuffer) => void,
     onClosed: () => void,
     onClientError: (status: number, reason: string) => void,

@@ -28,6 +28,11 @@ export interface ServerOptions {
   onClientError?: (err: Error & { code: string; statusCode?: number }) => void;
   /** Limits of the open-file cache that app.serveDir uses (see FileCacheOptions for defaults). */
   fileCache?: FileCacheOptions;
+  /**
+   * Route `/a/` as `/a` (default false: a trailing slash makes another path). Registering both is
+   * then a duplicate. Files under app.serveDir are not affected.
+   */
+  ignoreTrailingSlash?: boolean;
 }
 
 const NUMERIC = [
@@ -40,9 +45,15 @@ const NUMERIC = [
   'bodyTimeout',
 ] as const;
 
-export function nativeOptions(options: ServerOptions): Record<string, number | undefined> {
+/** Every option createServer() takes: any other name is a mistake worth saying so. */
+export const SERVER_OPTIONS: readonly string[] = [...NUMERIC, 'onError', 'onClientError', 'fileCache', 'ignoreTrailingSlash'];
+
+export function nativeOptions(options: ServerOptions): Record<string, number | boolean | undefined> {
   if (options === null || typeof options !== 'object') throw errors.invalidArgument('options', 'an object');
-  const out: Record<string, number | undefined> = {};
+  for (const key of Object.keys(options)) {
+    if (!SERVER_OPTIONS.includes(key)) throw errors.unknownOption(key, SERVER_OPTIONS);
+  }
+  const out: Record<string, number | boolean | undefined> = {};
   for (const name of NUMERIC) {
     const v = options[name];
     if (v === undefined) continue;
@@ -52,7 +63,11 @@ export function nativeOptions(options: ServerOptions): Record<string, number | u
     out[name] = v;
   }
   Object.assign(out, fileCacheOptions(options.fileCache));
-  if (out.bodyLimit !== undefined && out.bodyLimit > 0x7fffffff) throw errors.invalidOption('bodyLimit', 'below 2 GiB');
+  if (options.bodyLimit !== undefined && options.bodyLimit > 0x7fffffff) throw errors.invalidOption('bodyLimit', 'below 2 GiB');
+  if (options.ignoreTrailingSlash !== undefined) {
+    if (typeof options.ignoreTrailingSlash !== 'boolean') throw errors.invalidOption('ignoreTrailingSlash', 'a boolean');
+    out.ignoreTrailingSlash = options.ignoreTrailingSlash;
+  }
   for (const name of ['onError', 'onClientError'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw errors.invalidOption(name, 'a function');
   }

@@ -28,6 +28,14 @@ uint64_t option(const Napi::Object &o, const char *name, uint64_t fallback) {
   return static_cast<uint64_t>(v.As<Napi::Number>().DoubleValue());
 }
 
+// A refused route: an Error whose `reason` ('invalid' or 'duplicate') lib/app.ts turns into its coded error.
+void throw_if(Napi::Env env, const RouteError &err) {
+  if (!err) return;
+  Napi::Error e = Napi::Error::New(env, err.message);
+  e.Set("reason", err.kind == RouteError::Kind::Duplicate ? "duplicate" : "invalid");
+  throw e;
+}
+
 // { stream?: boolean, bodyLimit?: number } (lib/app.ts checked it); Infinity: no limit.
 RouteBody route_body(Napi::Env env, const Napi::Value &v) {
   RouteBody b;
@@ -93,6 +101,7 @@ public:
     opt.body_timeout_ms = option(o, "bodyTimeout", opt.body_timeout_ms);
     opt.write_timeout_ms = option(o, "writeTimeout", opt.write_timeout_ms);
     opt.max_output = option(o, "maxOutput", opt.max_output);
+    opt.ignore_trailing_slash = o.Get("ignoreTrailingSlash").ToBoolean();
     FileCacheLimits &fc = opt.file_cache;
     fc.max_entries = option(o, "fileCacheMaxEntries", fc.max_entries);
     fc.max_open_files = option(o, "fileCacheMaxOpenFiles", fc.max_open_files);
@@ -127,8 +136,7 @@ private:
     if (!info[3].IsBuffer()) throw Napi::TypeError::New(info.Env(), "body must be a Buffer");
     auto body = info[3].As<Napi::Buffer<char>>();
     r.body.assign(body.Data(), body.Length());
-    std::string err = server_->add_static(method, path, std::move(r));
-    if (!err.empty()) throw Napi::Error::New(info.Env(), err);
+    throw_if(info.Env(), server_->add_static(method, path, std::move(r)));
     return info.Env().Undefined();
   }
 
@@ -136,9 +144,8 @@ private:
     std::string method = string_arg(info, 0, "method");
     std::string path = string_arg(info, 1, "path");
     if (!info[2].IsNumber()) throw Napi::TypeError::New(info.Env(), "handler id must be a number");
-    std::string err = server_->add_dynamic(method, path, info[2].As<Napi::Number>().Uint32Value(),
-                                           route_body(info.Env(), info[3]));
-    if (!err.empty()) throw Napi::Error::New(info.Env(), err);
+    throw_if(info.Env(), server_->add_dynamic(method, path, info[2].As<Napi::Number>().Uint32Value(),
+                                              route_body(info.Env(), info[3])));
     return info.Env().Undefined();
   }
 

@@ -2,7 +2,8 @@
 # Fuzzes the native request parser, message analysis, request-target forms and chunked decoder
 # (fuzz/parser_fuzz.cc), the HTTP/1 session fed whole against fed in pieces (fuzz/session_fuzz.cc),
 # the static-files header values and URL path mapping (fuzz/headers_fuzz.cc), then the file handler on
-# a fixed temp tree (fuzz/static_files_fuzz.cc), with libFuzzer under ASan+UBSan, each for a fixed
+# a fixed temp tree (fuzz/static_files_fuzz.cc) and the router with route sets of its choosing
+# (fuzz/router_fuzz.cc), with libFuzzer under ASan+UBSan, each for a fixed
 # time. A target with a dictionary of its own (fuzz/<name>.dict) gets it on top of its base one.
 #
 #   scripts/fuzz.sh [seconds]     per target; default 60
@@ -47,6 +48,7 @@ targets=(
   "session_fuzz|$http_sources native/http/session.cc|fuzz/corpus|fuzz/http.dict"
   "headers_fuzz|$files_sources|fuzz/corpus-headers|fuzz/headers.dict"
   "static_files_fuzz|$handler_sources|fuzz/corpus|fuzz/http.dict"
+  "router_fuzz|native/core/router.cc|fuzz/corpus-router|fuzz/router.dict"
 )
 
 for entry in "${targets[@]}"; do

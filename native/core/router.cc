@@ -1,14 +1,19 @@
 #include "core/router.h"
 
-#include <cstring>
-
 namespace uvhttp {
 
 namespace {
 
 const char *const kMethodNames[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+constexpr size_t kKnown = static_cast<size_t>(Method::Other);
 
-bool is_param_segment(std::string_view s) { return s.size() > 1 && s[0] == ':'; }
+bool name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+RouteError invalid(std::string_view pattern, const std::string &why) {
+  return RouteError{RouteError::Kind::Invalid, "invalid route path \"" + std::string(pattern) + "\": " + why};
+}
 
 } // namespace
 
@@ -35,137 +40,252 @@ Method method_from(std::string_view t) {
   return Method::Other;
 }
 
-const RouteTarget *Router::MethodTable::find(Method m, std::string_view token) const {
-  if (m != Method::Other) {
-    const RouteTarget &t = known[static_cast<size_t>(m)];
-    return t.kind == RouteTarget::Kind::None ? nullptr : &t;
+// The routes that end at one place in the tree, one per method.
+struct Router::MethodTable {
+  RouteTarget known[kKnown];
+  std::vector<std::pair<std::string, RouteTarget>> other;
+  std::string allow; // computed once per registration, not per 405
+
+  const RouteTarget *find(Method m, std::string_view token) const {
+    if (m != Method::Other) {
+      const RouteTarget &t = known[static_cast<size_t>(m)];
+      return t.kind == RouteTarget::Kind::None ? nullptr : &t;
+    }
+    for (const auto &entry : other)
+      if (entry.first == token) return &entry.second;
+    return nullptr;
   }
-  for (const auto &entry : other)
-    if (entry.first == token) return &entry.second;
-  return nullptr;
-}
 
-RouteTarget *Router::MethodTable::slot(Method m, std::string_view token) {
-  if (m != Method::Other) return &known[static_cast<size_t>(m)];
-  for (auto &entry : other)
-    if (entry.first == token) return &entry.second;
-  other.emplace_back(std::string(token), RouteTarget{});
-  return &other.back().second;
-}
-
-// Allow is computed once per registration, not per 405.
-void Router::MethodTable::rebuild_allow() {
-  allow.clear();
-  auto append = [this](std::string_view name) {
-    if (!allow.empty()) allow += ", ";
-    allow += name;
-  };
-  for (size_t i = 0; i < static_cast<size_t>(Method::Other); ++i) {
-    bool present = known[i].kind != RouteTarget::Kind::None;
-    // HEAD is served by GET routes.
-    if (i == static_cast<size_t>(Method::Head))
-      present = present || known[static_cast<size_t>(Method::Get)].kind != RouteTarget::Kind::None;
-    if (present) append(kMethodNames[i]);
+  // The route answering m here: its own, or for HEAD the GET route's.
+  const RouteTarget *answer(Method m, std::string_view token, bool *head_as_get) const {
+    const RouteTarget *t = find(m, token);
+    if (!t && m == Method::Head) {
+      t = find(Method::Get, token);
+      *head_as_get = t != nullptr;
+    }
+    return t;
   }
-  for (const auto &entry : other) append(entry.first);
+
+  RouteTarget *slot(Method m, std::string_view token) {
+    if (m != Method::Other) return &known[static_cast<size_t>(m)];
+    for (auto &entry : other)
+      if (entry.first == token) return &entry.second;
+    other.emplace_back(std::string(token), RouteTarget{});
+    return &other.back().second;
+  }
+
+  void merge(const MethodTable &from) {
+    for (size_t i = 0; i < kKnown; ++i)
+      if (from.known[i].kind != RouteTarget::Kind::None) known[i] = from.known[i];
+    for (const auto &entry : from.other) *slot(Method::Other, entry.first) = entry.second;
+  }
+
+  void rebuild_allow() {
+    allow.clear();
+    auto append = [this](std::string_view name) {
+      if (!allow.empty()) allow += ", ";
+      allow += name;
+    };
+    for (size_t i = 0; i < kKnown; ++i) {
+      bool present = known[i].kind != RouteTarget::Kind::None;
+      // HEAD is served by GET routes.
+      if (i == static_cast<size_t>(Method::Head))
+        present = present || known[static_cast<size_t>(Method::Get)].kind != RouteTarget::Kind::None;
+      if (present) append(kMethodNames[i]);
+    }
+    for (const auto &entry : other) append(entry.first);
+  }
+};
+
+struct Router::Node {
+  std::string segment; // a literal child's text: the key its parent's map views
+  std::string path;    // for a node where a route of exact segments ends: its whole path (exact_'s key)
+  std::unordered_map<std::string_view, std::unique_ptr<Node>> literals;
+  std::unique_ptr<Node> param;
+  std::unique_ptr<MethodTable> routes;   // routes that end here
+  std::unique_ptr<MethodTable> wildcard; // routes that end here with "/*"
+};
+
+Router::Router() : root_(std::make_unique<Node>()), all_(std::make_unique<MethodTable>()) {}
+Router::~Router() = default;
+
+const std::string &Router::methods() const { return all_->allow; }
+
+std::string_view Router::trimmed(std::string_view path) const {
+  if (ignore_trailing_slash_ && path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  return path;
 }
 
-std::string Router::add(std::string_view method, std::string_view pattern, RouteTarget target) {
-  if (pattern.empty() || pattern[0] != '/') return "route path must start with '/'";
-  Method m = method_from(method);
+RouteError Router::add(std::string_view method, std::string_view pattern, RouteTarget target) {
+  if (pattern.empty() || pattern[0] != '/') return invalid(pattern, "it must start with '/'");
+  const std::string_view path = trimmed(pattern);
 
-  std::vector<Segment> segments;
-  bool has_param = false;
-  size_t start = 1;
-  while (start <= pattern.size()) {
-    size_t end = pattern.find('/', start);
-    if (end == std::string_view::npos) end = pattern.size();
-    std::string_view seg = pattern.substr(start, end - start);
-    bool param = is_param_segment(seg);
-    has_param = has_param || param;
-    segments.push_back(Segment{std::string(param ? seg.substr(1) : seg), param});
+  // Split into segments and check them all before the tree changes.
+  std::vector<std::string_view> segments;
+  for (size_t start = 1;;) {
+    size_t end = path.find('/', start);
+    segments.push_back(path.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) break;
     start = end + 1;
   }
-
-  MethodTable *table = nullptr;
-  if (!has_param) {
-    auto it = exact_.find(pattern);
-    if (it == exact_.end()) {
-      exact_paths_.push_back(std::make_unique<std::string>(pattern));
-      it = exact_.emplace(std::string_view(*exact_paths_.back()), MethodTable{}).first;
-    }
-    table = &it->second;
-  } else {
-    size_t params = 0;
-    for (const auto &s : segments) params += s.is_param ? 1 : 0;
-    if (params > RouteMatch::kMaxParams) return "too many :params in one route (at most 16)";
-    for (auto &p : patterns_)
-      if (p.source == pattern) table = &p.methods;
-    if (!table) {
-      patterns_.push_back(Pattern{std::string(pattern), std::move(segments), MethodTable{}});
-      table = &patterns_.back().methods;
+  std::vector<std::string_view> names;
+  bool wildcard = false, exact = true;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    std::string_view seg = segments[i];
+    const bool last = i + 1 == segments.size();
+    if (seg.find_first_of("?#") != std::string_view::npos) return invalid(pattern, "a route path has no query or fragment");
+    if (seg == "*") {
+      if (!last) return invalid(pattern, "the wildcard '*' must be the last segment");
+      wildcard = true;
+      exact = false;
+      names.push_back(seg);
+    } else if (seg.find('*') != std::string_view::npos) {
+      return invalid(pattern, "'*' must be a whole segment (\"/files/*\")");
+    } else if (!seg.empty() && seg[0] == ':') {
+      std::string_view name = seg.substr(1);
+      if (name.empty()) return invalid(pattern, "a ':' param needs a name");
+      for (char c : name)
+        if (!name_char(c)) return invalid(pattern, "param :" + std::string(name) + " may hold only letters, digits and '_'");
+      for (std::string_view n : names)
+        if (n == name) return invalid(pattern, "param :" + std::string(name) + " appears twice");
+      names.push_back(name);
+      exact = false;
+    } else if (seg.empty() && !last) {
+      return invalid(pattern, "an empty segment (\"//\")");
     }
   }
+  if (names.size() > RouteMatch::kMaxParams) return invalid(pattern, "more than 16 params and wildcards");
+
+  Node *node = root_.get();
+  const size_t walked = wildcard ? segments.size() - 1 : segments.size();
+  for (size_t i = 0; i < walked; ++i) {
+    std::string_view seg = segments[i];
+    if (!seg.empty() && seg[0] == ':') {
+      if (!node->param) node->param = std::make_unique<Node>();
+      node = node->param.get();
+      continue;
+    }
+    auto it = node->literals.find(seg);
+    if (it == node->literals.end()) {
+      auto child = std::make_unique<Node>();
+      child->segment = std::string(seg);
+      it = node->literals.emplace(std::string_view(child->segment), std::move(child)).first;
+    }
+    node = it->second.get();
+  }
+  std::unique_ptr<MethodTable> &table = wildcard ? node->wildcard : node->routes;
+  if (!table) table = std::make_unique<MethodTable>();
+  Method m = method_from(method);
   RouteTarget *slot = table->slot(m, method);
   if (slot->kind != RouteTarget::Kind::None)
-    return std::string("a route for ") + std::string(method) + " " + std::string(pattern) +
-           " is already registered";
+    return RouteError{RouteError::Kind::Duplicate, "a route for " + std::string(method) + " " + std::string(pattern) +
+                                                       " is already registered (the same path, whatever its params are named)"};
   *slot = target;
   table->rebuild_allow();
-  *all_.slot(m, method) = target;
-  all_.rebuild_allow();
+  if (exact && node->path.empty()) {
+    node->path = std::string(path);
+    exact_.emplace(std::string_view(node->path), table.get());
+  }
+  has_patterns_ = has_patterns_ || !exact;
+  *all_->slot(m, method) = target;
+  all_->rebuild_allow();
   return {};
 }
 
-void Router::resolve(const MethodTable &table, Method m, std::string_view method, RouteMatch *out) const {
-  const RouteTarget *t = table.find(m, method);
-  if (!t && m == Method::Head) {
-    t = table.find(Method::Get, method);
-    out->head_as_get = t != nullptr;
+const RouteTarget *Router::walk(const Node &node, std::string_view path, size_t pos, Method m,
+                                std::string_view method, RouteMatch *out) const {
+  size_t end = path.find('/', pos);
+  const bool last = end == std::string_view::npos;
+  if (last) end = path.size();
+  const std::string_view seg = path.substr(pos, end - pos);
+  // Each step takes one segment, so a node is reached at one position only: trying the alternatives
+  // in turn visits each node at most once, whatever the routes.
+  auto it = node.literals.find(seg);
+  if (it != node.literals.end()) {
+    const Node &child = *it->second;
+    if (last) {
+      if (child.routes)
+        if (const RouteTarget *t = child.routes->answer(m, method, &out->head_as_get)) return t;
+    } else if (const RouteTarget *t = walk(child, path, end + 1, m, method, out)) {
+      return t;
+    }
   }
-  if (t) {
-    out->result = RouteMatch::Result::Found;
-    out->target = *t;
-  } else {
-    out->result = RouteMatch::Result::MethodNotAllowed;
-    out->allow = &table.allow;
+  if (node.param && !seg.empty()) {
+    const uint32_t n = out->num_params++;
+    out->params[n] = Param{static_cast<uint32_t>(pos), static_cast<uint32_t>(seg.size())};
+    const Node &child = *node.param;
+    if (last) {
+      if (child.routes)
+        if (const RouteTarget *t = child.routes->answer(m, method, &out->head_as_get)) return t;
+    } else if (const RouteTarget *t = walk(child, path, end + 1, m, method, out)) {
+      return t;
+    }
+    out->num_params = n;
   }
+  if (node.wildcard)
+    if (const RouteTarget *t = node.wildcard->answer(m, method, &out->head_as_get)) {
+      out->params[out->num_params++] = Param{static_cast<uint32_t>(pos), static_cast<uint32_t>(path.size() - pos)};
+      return t;
+    }
+  return nullptr;
 }
 
-bool Router::match_pattern(const Pattern &p, std::string_view path, RouteMatch *out) const {
-  size_t pos = 1, n = 0;
-  out->num_params = 0;
-  for (size_t i = 0; i < p.segments.size(); ++i) {
-    if (pos > path.size()) return false;
-    size_t end = path.find('/', pos);
-    if (end == std::string_view::npos) end = path.size();
-    std::string_view seg = path.substr(pos, end - pos);
-    const Segment &s = p.segments[i];
-    if (s.is_param) {
-      if (seg.empty()) return false;
-      out->params[n++] = Param{static_cast<uint32_t>(pos), static_cast<uint32_t>(seg.size())};
-    } else if (seg != s.literal) {
-      return false;
+void Router::collect(const Node &node, std::string_view path, size_t pos, MethodTable *into) const {
+  size_t end = path.find('/', pos);
+  const bool last = end == std::string_view::npos;
+  if (last) end = path.size();
+  const std::string_view seg = path.substr(pos, end - pos);
+  auto visit = [&](const Node &child) {
+    if (!last) {
+      collect(child, path, end + 1, into);
+    } else if (child.routes) {
+      into->merge(*child.routes);
     }
-    pos = end + 1;
-  }
-  if (pos <= path.size()) return false; // path has more segments than the pattern
-  out->num_params = static_cast<uint32_t>(n);
-  return true;
+  };
+  auto it = node.literals.find(seg);
+  if (it != node.literals.end()) visit(*it->second);
+  if (node.param && !seg.empty()) visit(*node.param);
+  if (node.wildcard) into->merge(*node.wildcard);
 }
 
 void Router::match(Method m, std::string_view method, std::string_view path, RouteMatch *out) const {
   out->head_as_get = false;
   out->allow = nullptr;
   out->num_params = 0;
-  auto it = exact_.find(path);
-  if (it != exact_.end()) {
-    resolve(it->second, m, method, out);
+  path = trimmed(path);
+  if (path.empty() || path[0] != '/') {
+    out->result = RouteMatch::Result::NotFound;
     return;
   }
-  for (const auto &p : patterns_) {
-    if (match_pattern(p, path, out)) {
-      resolve(p.methods, m, method, out);
+  auto it = exact_.find(path);
+  const MethodTable *exact = it != exact_.end() ? it->second : nullptr;
+  if (exact) {
+    if (const RouteTarget *t = exact->answer(m, method, &out->head_as_get)) {
+      out->result = RouteMatch::Result::Found;
+      out->target = *t;
+      return;
+    }
+    if (!has_patterns_) {
+      out->result = RouteMatch::Result::MethodNotAllowed;
+      out->allow = &exact->allow;
+      return;
+    }
+  }
+  if (has_patterns_) {
+    if (const RouteTarget *t = walk(*root_, path, 1, m, method, out)) {
+      out->result = RouteMatch::Result::Found;
+      out->target = *t;
+      return;
+    }
+    out->num_params = 0;
+    // No route answers this method here: a 405 if some route answers another.
+    MethodTable allowed;
+    collect(*root_, path, 1, &allowed);
+    allowed.rebuild_allow();
+    if (!allowed.allow.empty()) {
+      allow_scratch_ = std::move(allowed.allow);
+      out->result = RouteMatch::Result::MethodNotAllowed;
+      out->allow = &allow_scratch_;
       return;
     }
   }

@@ -27,16 +27,16 @@ Server::Server(uv_loop_t *loop, const ServerOptions &options, JsBridge *bridge, 
 
 Server::~Server() = default;
 
-std::string Server::add_static(std::string_view method, std::string_view path, StaticResponse response) {
+RouteError Server::add_static(std::string_view method, std::string_view path, StaticResponse response) {
   RouteTarget t{RouteTarget::Kind::Static, static_cast<uint32_t>(ctx_.statics.size())};
-  std::string err = ctx_.router.add(method, path, t);
-  if (err.empty()) ctx_.statics.push_back(std::move(response));
+  RouteError err = ctx_.router.add(method, path, t);
+  if (!err) ctx_.statics.push_back(std::move(response));
   return err;
 }
 
-std::string Server::add_dynamic(std::string_view method, std::string_view path, uint32_t handler, RouteBody body) {
-  std::string err = ctx_.router.add(method, path, RouteTarget{RouteTarget::Kind::Dynamic, handler});
-  if (err.empty()) set_route_body(handler, body);
+RouteError Server::add_dynamic(std::string_view method, std::string_view path, uint32_t handler, RouteBody body) {
+  RouteError err = ctx_.router.add(method, path, RouteTarget{RouteTarget::Kind::Dynamic, handler});
+  if (!err) set_route_body(handler, body);
   return err;
 }
 

@@ -58,8 +58,8 @@ public:
   Server &operator=(const Server &) = delete;
 
   // Registration (before or after listen).
-  std::string add_static(std::string_view method, std::string_view path, StaticResponse response);
-  std::string add_dynamic(std::string_view method, std::string_view path, uint32_t handler,
+  RouteError add_static(std::string_view method, std::string_view path, StaticResponse response);
+  RouteError add_dynamic(std::string_view method, std::string_view path, uint32_t handler,
                           RouteBody body = RouteBody{});
   // Requests no route matched and no directory took go to this JS handler instead of a 404.
   void set_fallback(uint32_t handler, RouteBody body = RouteBody{}) {

@@ -37,6 +37,7 @@ struct ServerOptions {
   uint64_t write_timeout_ms = 30000; // a write that makes no progress for this long ends the connection
   size_t max_output = 1024 * 1024;   // per connection: stop reading past this much unsent output
   FileCacheLimits file_cache;
+  bool ignore_trailing_slash = false; // "/a/" routes as "/a"
 };
 
 // How a JS route takes request bodies: buffered (the default) or streamed, within its own limit or
@@ -85,7 +86,9 @@ public:
 
 struct ServerContext {
   ServerContext(uv_loop_t *l, const ServerOptions &o, BatchStorage *storage)
-      : loop(l), options(o), batch(storage), read_buffer(new char[kReadBufferSize]) {}
+      : loop(l), options(o), batch(storage), read_buffer(new char[kReadBufferSize]) {
+    router.set_ignore_trailing_slash(o.ignore_trailing_slash);
+  }
 
   uv_loop_t *loop;
   ServerOptions options;
