@@ -186,6 +186,20 @@ export const SERVERS = [
     command: nodeScript('./uvhttp-dynamic.mjs'),
   },
   {
+    name: 'uvhttp-routes-10',
+    describe: 'uvhttp, JS handler on a two-param route of a 10-route app (exact, :param, wildcard)',
+    scenarios: [{ name: 'handler', path: '/u1/42/items/7' }],
+    requires: uvhttpBuilt,
+    command: ({ port }) => ({ cmd: process.execPath, args: [here('./uvhttp-routes.mjs'), String(port), '10'] }),
+  },
+  {
+    name: 'uvhttp-routes-1000',
+    describe: 'uvhttp, the same route in a 1,000-route app',
+    scenarios: [{ name: 'handler', path: '/u1/42/items/7' }],
+    requires: uvhttpBuilt,
+    command: ({ port }) => ({ cmd: process.execPath, args: [here('./uvhttp-routes.mjs'), String(port), '1000'] }),
+  },
+  {
     name: 'uvhttp-serve',
     describe: 'uvhttp, serve() with a plain fetch handler (Request and Response per request)',
     scenarios: [{ name: 'handler', path: '/' }],
