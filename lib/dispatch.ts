@@ -62,6 +62,14 @@ export function createDispatcher(
     }
   };
 
+  // Apart from the loop, which stays small enough for V8 to inline the Request and Response
+  // constructors into it: the rare case must not cost the common one.
+  const streamBody = (req: Request, res: Response) => {
+    const body = new RequestBody(() => native.readBody(res.conn, res.serialLo, res.serialHi, res.seq));
+    req.streamBody(body);
+    res.requestBody = body;
+  };
+
   const settle = (req: Request, res: Response, result: unknown) => {
     if (res.finished || result === undefined) return;
     try {
@@ -94,11 +102,7 @@ export function createDispatcher(
           meta[p + REQ_SEQ],
           meta[p + REQ_FLAGS],
         );
-        if ((meta[p + REQ_FLAGS] & FLAG_BODY_STREAM) !== 0) {
-          const body = new RequestBody(() => native.readBody(res.conn, res.serialLo, res.serialHi, res.seq));
-          req.streamBody(body);
-          res.requestBody = body;
-        }
+        if ((meta[p + REQ_FLAGS] & FLAG_BODY_STREAM) !== 0) streamBody(req, res);
         p += REQ_FIXED_WORDS + 4 * meta[p + REQ_NUM_HEADERS] + 2 * meta[p + REQ_NUM_PARAMS];
         let result: unknown;
         try {
