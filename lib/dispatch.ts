@@ -22,33 +22,40 @@ import { Response } from './response.js';
 
 export type Handler = (req: Request, res: Response) => unknown;
 
+/** Shapes the response to a handler's or hook's error: answers with `res`, or returns a value to send. */
+export type ErrorHandler = (err: unknown, req: Request, res: Response) => unknown;
+
 export interface Route {
   handler: Handler;
   paramNames: readonly string[];
+  /** The error handler of the route's scope (or the nearest enclosing one that has one). */
+  errorHandler?: ErrorHandler;
 }
 
 export type ErrorHook = (err: unknown, req: Request) => void;
 
-export function createDispatcher(
-  routes: readonly Route[],
-  output: Output,
-  inFlight: InFlight,
-  onError: () => ErrorHook,
-  native: Pick<NativeServer, 'readBody'>,
-) {
-  let data: FastBuffer;
-  let meta: Uint32Array;
+/** Handles a route's failure: a handler, hook or error handler that threw or rejected. */
+export type Fail = (route: Route | undefined, req: Request, res: Response, err: unknown) => void;
 
-  const fail = (req: Request, res: Response, err: unknown) => {
-    // The client went away: nothing on the server failed.
-    if (res.closed && (err as { code?: unknown })?.code === 'UVHTTP_ERR_CONNECTION_CLOSED') return;
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * What happens when a route fails: onError hears of it, then the route's error handler answers, or
+ * without one (or when it fails too) the default: the error's 4xx status and message, else a 500.
+ */
+export function createFail(onError: () => ErrorHook, inFlight: InFlight): Fail {
+  const observe = (err: unknown, req: Request) => {
     try {
       onError()(err, req);
     } catch (hookError) {
       // A broken hook must not take the server down or leave the client waiting.
       process.emitWarning(`uvhttp: onError threw: ${String(hookError)}`);
     }
-    if (res.finished) return;
+  };
+  const answer = (res: Response, err: unknown) => {
+    if (res.finished || res.ending) return;
     if (res.headersSent) {
       // Too late for an error response: cut the stream off, so the client sees it incomplete.
       res.abortStream();
@@ -61,6 +68,55 @@ export function createDispatcher(
       res.status(500).end('Internal Server Error');
     }
   };
+  // What the error handler gave: its own answer, a value to send, or nothing (the default then).
+  const shaped = (req: Request, res: Response, err: unknown, value: unknown) => {
+    if (res.finished || res.ending || res.headersSent) return;
+    if (value === undefined) return answer(res, err);
+    try {
+      const streaming = res.send(value);
+      if (streaming !== undefined) streaming.then(undefined, (e: unknown) => observe(e, req));
+    } catch (sendError) {
+      observe(sendError, req);
+      answer(res, sendError);
+    }
+  };
+  return (route, req, res, err) => {
+    // The client went away: nothing on the server failed.
+    if (res.closed && (err as { code?: unknown })?.code === 'UVHTTP_ERR_CONNECTION_CLOSED') return;
+    observe(err, req);
+    if (res.finished || res.ending) return;
+    const handler = route?.errorHandler;
+    if (handler === undefined || res.headersSent) return answer(res, err);
+    let value: unknown;
+    try {
+      value = handler(err, req, res);
+    } catch (handlerError) {
+      observe(handlerError, req);
+      return answer(res, handlerError);
+    }
+    if (!isThenable(value)) return shaped(req, res, err, value);
+    // It answers later: the request must stay readable, and hear if the client goes away.
+    req.detach();
+    res.track(inFlight);
+    value.then(
+      (v) => shaped(req, res, err, v),
+      (handlerError: unknown) => {
+        observe(handlerError, req);
+        answer(res, handlerError);
+      },
+    );
+  };
+}
+
+export function createDispatcher(
+  routes: readonly Route[],
+  output: Output,
+  inFlight: InFlight,
+  fail: Fail,
+  native: Pick<NativeServer, 'readBody'>,
+) {
+  let data: FastBuffer;
+  let meta: Uint32Array;
 
   // Apart from the loop, which stays small enough for V8 to inline the Request and Response
   // constructors into it: the rare case must not cost the common one.
@@ -70,13 +126,13 @@ export function createDispatcher(
     res.requestBody = body;
   };
 
-  const settle = (req: Request, res: Response, result: unknown) => {
-    if (res.finished || result === undefined) return;
+  const settle = (route: Route, req: Request, res: Response, result: unknown) => {
+    if (res.finished || res.ending || result === undefined) return;
     try {
       const streaming = res.send(result);
-      if (streaming !== undefined) streaming.then(undefined, (err: unknown) => fail(req, res, err));
+      if (streaming !== undefined) streaming.then(undefined, (err: unknown) => fail(route, req, res, err));
     } catch (err) {
-      fail(req, res, err);
+      fail(route, req, res, err);
     }
   };
 
@@ -108,7 +164,7 @@ export function createDispatcher(
         try {
           result = route.handler(req, res);
         } catch (err) {
-          fail(req, res, err);
+          fail(route, req, res, err);
           continue;
         }
         if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
@@ -117,13 +173,13 @@ export function createDispatcher(
           req.detach();
           res.track(inFlight);
           (result as PromiseLike<unknown>).then(
-            (value) => settle(req, res, value),
-            (err: unknown) => fail(req, res, err),
+            (value) => settle(route, req, res, value),
+            (err: unknown) => fail(route, req, res, err),
           );
         } else if (res.finished) {
           continue;
         } else if (result !== undefined) {
-          settle(req, res, result);
+          settle(route, req, res, result);
           if (!res.finished) {
             // A stream it returned is still being sent: it may read the request, and must hear
             // when the client goes away.

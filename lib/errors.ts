@@ -90,6 +90,11 @@ export const errors = {
     make('UVHTTP_ERR_CONNECTION_CLOSED', 'the client connection closed before the response was sent'),
   serveDir: (root: string, reason: string) =>
     make('UVHTTP_ERR_SERVE_DIR', `cannot serve ${root}: ${reason}`),
+  invalidReturn: (got: string) =>
+    make(
+      'UVHTTP_ERR_INVALID_RETURN',
+      `a handler returned ${got}: return a string, bytes, a stream, or a value JSON can say (a plain object, an array, a number, a boolean, null)`,
+    ),
   invalidResponse: (got: string) =>
     make('UVHTTP_ERR_INVALID_RESPONSE', `a fetch handler must return a Response (or a Promise of one), got ${got}`),
   clientError: (status: number, reason: string) =>

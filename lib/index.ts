@@ -4,7 +4,10 @@ import type { ServerOptions } from './options.js';
 
 export { App } from './app.js';
 export type { CloseOptions, ListenOptions, RouteOptions, StaticOptions, Stats } from './app.js';
-export type { Handler } from './dispatch.js';
+export type { ErrorHandler, Handler } from './dispatch.js';
+export type { HookName, RequestHook, ResponseHook, SendHook } from './hooks.js';
+export { Scope } from './scope.js';
+export type { Plugin, RegisterOptions } from './scope.js';
 export { errors } from './errors.js';
 export { serve } from './fetch.js';
 export type { AddressInfo, FetchHandler, FetchInfo, ServeOptions, Server } from './fetch.js';

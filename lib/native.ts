@@ -43,6 +43,8 @@ export interface NativeServer {
   addRoute(method: string, path: string, handlerId: number, body?: NativeRouteBody): void;
   serveDir(prefix: string, root: string, options: NativeMountOptions, types: string): void;
   setFallback(handlerId: number, body?: NativeRouteBody): void;
+  setNotAllowed(handlerId: number): void;
+  allowOf(method: string, path: string): string;
   setOutput(data: Buffer, records: Int32Array): void;
   listen(host: string, port: number): { address: string; port: number };
   close(timeoutMs: number): void;

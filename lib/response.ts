@@ -4,6 +4,7 @@
 // HTTP/1.0 client -- a body the close ends), end() finishes it.
 import { errors } from './errors.js';
 import { bodyless, checkHeaderValue, checkStatus, headerName, statusBytes } from './http.js';
+import type { SendHooks } from './hooks.js';
 import type { InFlight } from './in-flight.js';
 import type { Output } from './output.js';
 import type { RequestBody } from './request-body.js';
@@ -67,6 +68,10 @@ export class Response {
   declare private streamed?: Stream;
   /** @internal The request's body when it streams in: woken and aborted with the connection. */
   declare requestBody?: RequestBody;
+  /** @internal The route's onSend and onResponse hooks, when it has any. */
+  declare hooks?: SendHooks;
+  /** @internal end() was called and onSend hooks still run: status and headers may still change. */
+  declare ending?: boolean;
   /** True once end() ran: further calls throw. */
   finished = false;
 
@@ -172,11 +177,55 @@ export class Response {
 
   /** Sends the response: the whole of it, or the last of a streamed one. */
   end(body?: Body): void {
-    if (this.finished) throw errors.alreadySent();
+    if (this.finished || this.ending === true) throw errors.alreadySent();
     if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
       throw errors.invalidArgument('body', 'a string, Buffer or Uint8Array');
     }
     if (this.streamed !== undefined) return this.endStream(this.streamed, body ?? undefined);
+    if (this.hooks !== undefined) return this.endThroughHooks(this.hooks, body ?? undefined);
+    this.endWhole(body);
+  }
+
+  /** Sends a value as JSON (`application/json` unless a Content-Type was set). */
+  json(value: unknown): void {
+    const text = toJson(value);
+    if (!this.typed) {
+      this.fields += JSON_TYPE;
+      this.typed = true;
+    }
+    this.end(text);
+  }
+
+  /** The onSend hooks see the body first, then it is sent; then the onResponse hooks run. */
+  private endThroughHooks(hooks: SendHooks, body: Body | undefined): void {
+    this.hooks = undefined; // from here end() sends: an error response after a failing onSend skips them
+    if (!hooks.hasOnSend) {
+      this.endWhole(body);
+      hooks.responded(this);
+      return;
+    }
+    this.ending = true;
+    const write = (b: Body | undefined) => {
+      this.ending = false;
+      this.endWhole(b);
+      hooks.responded(this);
+    };
+    let pending: void | Promise<void>;
+    try {
+      pending = hooks.send(this, body, write);
+    } catch (err) {
+      this.ending = false;
+      throw err;
+    }
+    if (pending !== undefined) {
+      pending.then(undefined, (err: unknown) => {
+        this.ending = false;
+        hooks.failed(this, err);
+      });
+    }
+  }
+
+  private endWhole(body: Body | undefined): void {
     this.finished = true;
     const life = this.life;
     if (life !== undefined) {
@@ -225,7 +274,7 @@ export class Response {
    * writing more. After the client went away it returns false and ready() rejects.
    */
   write(chunk: Body): boolean {
-    if (this.finished) throw errors.alreadySent();
+    if (this.finished || this.ending === true) throw errors.alreadySent();
     if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
       throw errors.invalidArgument('chunk', 'a string, Buffer or Uint8Array');
     }
@@ -252,7 +301,7 @@ export class Response {
 
   /** Sends the head now, before any body: the response is streamed from here on. */
   flushHeaders(): void {
-    if (this.finished) throw errors.alreadySent();
+    if (this.finished || this.ending === true) throw errors.alreadySent();
     this.streamed ??= this.start();
   }
 
@@ -321,18 +370,18 @@ export class Response {
     if (!this.closed && !this.streamed.discard) this.out.writeStreamMark(this, PART_ABORT);
   }
 
-  /** @internal Sends a value a handler returned; a stream source is streamed (the promise settles when it ends). */
+  /**
+   * @internal Sends a value a handler returned: a string or bytes as they are, a stream source
+   * streamed (the promise settles when it ends), anything JSON can say as JSON. Anything else (a Map,
+   * a Set, a BigInt, a function) throws UVHTTP_ERR_INVALID_RETURN rather than send a lossy body.
+   */
   send(value: unknown): void | Promise<void> {
     if (typeof value === 'string' || value instanceof Uint8Array) {
       this.end(value);
       return;
     }
     if (isStreamSource(value)) return this.stream(value);
-    if (!this.typed) {
-      this.fields += JSON_TYPE;
-      this.typed = true;
-    }
-    this.end(JSON.stringify(value));
+    this.json(value);
   }
 
   /** @internal The request was HEAD: the response's body is not sent. */
@@ -386,6 +435,7 @@ export class Response {
     }
     this.finish();
     this.out.writeStreamBody(this, body, s.chunked, PART_LAST, Infinity);
+    this.hooks?.responded(this);
   }
 
   private checkLength(s: Stream, chunk: Body): void {
@@ -415,6 +465,44 @@ function isStreamSource(value: unknown): value is StreamSource {
     value instanceof ReadableStream ||
     (value !== null && typeof value === 'object' && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function')
   );
+}
+
+/** JSON for a value JSON can say without loss; a coded error for one it cannot. */
+function toJson(value: unknown): string {
+  const kind = unsendable(value);
+  if (kind !== undefined) throw errors.invalidReturn(kind);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, (_key, v: unknown) => {
+      const inner = unsendable(v);
+      if (inner !== undefined) throw errors.invalidReturn(`an object holding ${inner}`);
+      return v;
+    });
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'UVHTTP_ERR_INVALID_RETURN') throw err;
+    throw errors.invalidReturn(`a value JSON.stringify refuses (${(err as Error).message})`);
+  }
+  if (text === undefined) throw errors.invalidReturn(typeof value);
+  return text;
+}
+
+/** What kind of value JSON would drop or mangle silently, or undefined for one it says as it is. */
+function unsendable(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'bigint':
+      return 'a BigInt';
+    case 'function':
+      return 'a function';
+    case 'symbol':
+      return 'a symbol';
+    case 'object':
+      if (v instanceof Map) return 'a Map';
+      if (v instanceof Set) return 'a Set';
+      if (v instanceof WeakMap || v instanceof WeakSet) return 'a WeakMap or WeakSet';
+      return undefined;
+    default:
+      return undefined;
+  }
 }
 
 function contentLength(name: string, value: string): number {

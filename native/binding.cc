@@ -69,6 +69,8 @@ public:
                            InstanceMethod<&ServerWrap::AddRoute>("addRoute"),
                            InstanceMethod<&ServerWrap::ServeDir>("serveDir"),
                            InstanceMethod<&ServerWrap::SetFallback>("setFallback"),
+                           InstanceMethod<&ServerWrap::SetNotAllowed>("setNotAllowed"),
+                           InstanceMethod<&ServerWrap::AllowOf>("allowOf"),
                            InstanceMethod<&ServerWrap::SetOutput>("setOutput"),
                            InstanceMethod<&ServerWrap::Listen>("listen"),
                            InstanceMethod<&ServerWrap::Close>("close"),
@@ -155,6 +157,20 @@ private:
     if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "handler id must be a number");
     server_->set_fallback(info[0].As<Napi::Number>().Uint32Value(), route_body(info.Env(), info[1]));
     return info.Env().Undefined();
+  }
+
+  // setNotAllowed(handlerId): 405s go to that handler instead of the canned response.
+  Napi::Value SetNotAllowed(const Napi::CallbackInfo &info) {
+    if (!info[0].IsNumber()) throw Napi::TypeError::New(info.Env(), "handler id must be a number");
+    server_->set_not_allowed(info[0].As<Napi::Number>().Uint32Value());
+    return info.Env().Undefined();
+  }
+
+  // allowOf(method, path): the Allow value of a 405 for that request ('' when it is not one).
+  Napi::Value AllowOf(const Napi::CallbackInfo &info) {
+    std::string method = string_arg(info, 0, "method");
+    std::string path = string_arg(info, 1, "path");
+    return Napi::String::New(info.Env(), server_->allow_of(method, path));
   }
 
   // serveDir(prefix, root, options, types): options as lib/files.ts checked and rendered them; types

@@ -204,6 +204,11 @@ bool Connection::route_request(uint32_t seq, const ParsedRequest &r) {
       return keep;
     }
     deliver_error(seq, HttpError::NotFound, nullptr, is_head, conn);
+  } else if (s.not_allowed) {
+    m.result = RouteMatch::Result::Found;
+    m.target = RouteTarget{RouteTarget::Kind::Dynamic, *s.not_allowed};
+    m.num_params = 0;
+    dispatch_to_js(seq, m, r, is_head, conn);
   } else {
     deliver_error(seq, HttpError::MethodNotAllowed, m.allow, is_head, conn);
   }
@@ -285,6 +290,8 @@ BodyPlan Connection::plan_body(const RequestHead &head, const MessageInfo &, con
     handler = m.target.index;
   } else if (m.result == RouteMatch::Result::NotFound && ctx_->fallback) {
     handler = *ctx_->fallback; // unless a mounted directory answers it: then its body is dropped
+  } else if (m.result == RouteMatch::Result::MethodNotAllowed && ctx_->not_allowed) {
+    handler = *ctx_->not_allowed;
   } else {
     return BodyPlan{default_limit, false};
   }

@@ -66,6 +66,14 @@ public:
     ctx_.fallback = handler;
     set_route_body(handler, body);
   }
+  // Requests whose path some route answers for other methods only go to this JS handler instead of
+  // the canned 405; allow_of() tells it the Allow value.
+  void set_not_allowed(uint32_t handler) { ctx_.not_allowed = handler; }
+  std::string allow_of(std::string_view method, std::string_view path) const {
+    RouteMatch m;
+    ctx_.router.match(method_from(method), method, path, &m);
+    return m.result == RouteMatch::Result::MethodNotAllowed && m.allow ? *m.allow : std::string();
+  }
   // Serves the files below root at URL prefix (see handlers/static_files.h); types is the extension
   // table (MimeTypes::load), taken by the first mount.
   std::string add_files(std::string_view prefix, const std::string &root, MountOptions options, std::string_view types);

@@ -98,6 +98,7 @@ struct ServerContext {
   std::vector<StaticResponse> statics;
   std::unique_ptr<StaticFiles> files; // the mounted directories; created by the first serveDir
   std::optional<uint32_t> fallback;   // the JS handler for what no route or directory took (app.fetch)
+  std::optional<uint32_t> not_allowed; // the JS handler for 405s (an app's not-found handler)
   std::vector<RouteBody> route_bodies; // by JS handler id, for the handlers that have options
   RequestBatch batch;
   bool in_batch = false; // JS is running the batch: its buffers must not change
