@@ -186,6 +186,13 @@ export const SERVERS = [
     command: nodeScript('./uvhttp-dynamic.mjs'),
   },
   {
+    name: 'uvhttp-hooks',
+    describe: 'uvhttp, the JS handler with one onRequest and one onSend hook',
+    scenarios: [{ name: 'handler', path: '/' }],
+    requires: uvhttpBuilt,
+    command: nodeScript('./uvhttp-hooks.mjs'),
+  },
+  {
     name: 'uvhttp-routes-10',
     describe: 'uvhttp, JS handler on a two-param route of a 10-route app (exact, :param, wildcard)',
     scenarios: [{ name: 'handler', path: '/u1/42/items/7' }],
