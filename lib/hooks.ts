@@ -66,33 +66,31 @@ export class SendHooks {
   }
 
   /**
-   * Runs the onSend hooks over body; calls write with the body to send, at once when every hook
-   * answered synchronously, else once the last one settled (rejects when one failed).
+   * Runs the onSend hooks over body: the body to send when every hook answered synchronously, else a
+   * promise of it (rejected when a hook failed).
    */
-  send(res: Response, body: Body | undefined, write: (body: Body | undefined) => void): void | Promise<void> {
+  send(res: Response, body: Body | undefined): Body | undefined | Promise<Body | undefined> {
     const list = this.hooks.onSend;
     for (let i = 0; i < list.length; i++) {
       const r = list[i]!(this.req, res, body);
       if (isThenable(r)) {
         // The rest runs after this batch: the request must stay readable.
         this.req.detach();
-        return this.sendLater(r, i + 1, res, write);
+        return this.sendLater(r, i + 1, res, body);
       }
       if (r !== undefined) body = checkBody(r);
     }
-    write(body);
+    return body;
   }
 
-  private async sendLater(first: PromiseLike<unknown>, from: number, res: Response, write: (body: Body | undefined) => void): Promise<void> {
+  private async sendLater(first: PromiseLike<unknown>, from: number, res: Response, body: Body | undefined): Promise<Body | undefined> {
     const list = this.hooks.onSend;
     let result = await first;
-    let body: Body | undefined;
     for (let i = from; ; i++) {
       if (result !== undefined) body = checkBody(result);
-      if (i >= list.length) break;
+      if (i >= list.length) return body;
       result = await list[i]!(this.req, res, body);
     }
-    write(body);
   }
 
   /** An async onSend failed: the response is still unsent. */

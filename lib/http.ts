@@ -35,6 +35,9 @@ export interface HeaderName {
   prefix: string;
   contentType: boolean;
   contentLength: boolean;
+  /** The last value checked for this name and its line: most handlers send the same one each time. */
+  lastValue: unknown;
+  lastLine: string;
 }
 
 // Handlers use a handful of names over and over: check each once.
@@ -50,6 +53,8 @@ export function headerName(name: string): HeaderName {
       prefix: RESERVED.has(lower) ? '' : `${name}: `,
       contentType: lower === 'content-type',
       contentLength: lower === 'content-length',
+      lastValue: undefined,
+      lastLine: '',
     };
     if (names.size < MAX_CACHED_NAMES) names.set(name, entry);
   }
@@ -72,6 +77,18 @@ export function headerLine(name: string, value: unknown): string {
   const { prefix } = headerName(name);
   const v = checkHeaderValue(name, value);
   return prefix === '' ? '' : `${prefix}${v}\r\n`;
+}
+
+/**
+ * The "Name: value\r\n" line of a name that is not reserved, checked, and remembered for the next
+ * call with the same value (a constant Content-Type or CORS header costs one comparison).
+ */
+export function fieldLine(h: HeaderName, name: string, value: unknown): string {
+  if (value === h.lastValue) return h.lastLine;
+  const line = `${h.prefix}${checkHeaderValue(name, value)}\r\n`;
+  h.lastValue = value;
+  h.lastLine = line;
+  return line;
 }
 
 /** Statuses whose responses never carry a body (RFC 9110 6.4.1). */

@@ -21,8 +21,15 @@ const CRLF = Buffer.from('\r\n');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 const HEX = Buffer.from('0123456789abcdef');
 
+/**
+ * Past this length a header block is copied by latin1Write: it is usually several fields joined, a
+ * string V8 would first flatten (a copy of its own) for a loop of charCodeAt to read.
+ */
+const JS_FIELDS_MAX = 40;
+
 /** Copies a string whose chars are all < 0x100 (validated header text). */
-function copyLatin1(d: Uint8Array, s: string, p: number): number {
+function copyLatin1(d: FastBuffer, s: string, p: number): number {
+  if (s.length > JS_FIELDS_MAX) return p + d.latin1Write(s, p);
   for (let i = 0; i < s.length; i++) d[p + i] = s.charCodeAt(i);
   return p + s.length;
 }

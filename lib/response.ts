@@ -3,7 +3,7 @@
 // the first chunk and each chunk as it comes (chunked coding, a declared Content-Length, or -- for an
 // HTTP/1.0 client -- a body the close ends), end() finishes it.
 import { errors } from './errors.js';
-import { bodyless, checkHeaderValue, checkStatus, headerName, statusBytes } from './http.js';
+import { bodyless, checkHeaderValue, checkStatus, fieldLine, headerName, statusBytes } from './http.js';
 import type { SendHooks } from './hooks.js';
 import type { InFlight } from './in-flight.js';
 import type { Output } from './output.js';
@@ -163,9 +163,9 @@ export class Response {
     if (this.finished) throw errors.alreadySent();
     if (this.streamed !== undefined) throw errors.headersSent();
     const h = headerName(name);
-    const v = checkHeaderValue(name, value);
-    if (h.prefix !== '') this.fields += `${h.prefix}${v}\r\n`;
-    else if (h.contentLength) this.declared = contentLength(name, v);
+    if (h.prefix !== '') this.fields += fieldLine(h, name, value);
+    else if (h.contentLength) this.declared = contentLength(name, checkHeaderValue(name, value));
+    else checkHeaderValue(name, value);
     if (h.contentType) this.typed = true;
     return this;
   }
@@ -204,25 +204,26 @@ export class Response {
       hooks.responded(this);
       return;
     }
-    this.ending = true;
-    const write = (b: Body | undefined) => {
-      this.ending = false;
-      this.endWhole(b);
+    const sent = hooks.send(this, body);
+    if (!(sent instanceof Promise)) {
+      // A hook that answered itself (end, write) has taken the response over.
+      if (this.finished || this.streamed !== undefined) return;
+      this.endWhole(sent);
       hooks.responded(this);
-    };
-    let pending: void | Promise<void>;
-    try {
-      pending = hooks.send(this, body, write);
-    } catch (err) {
-      this.ending = false;
-      throw err;
+      return;
     }
-    if (pending !== undefined) {
-      pending.then(undefined, (err: unknown) => {
+    this.ending = true;
+    sent.then(
+      (b) => {
+        this.ending = false;
+        this.endWhole(b);
+        hooks.responded(this);
+      },
+      (err: unknown) => {
         this.ending = false;
         hooks.failed(this, err);
-      });
-    }
+      },
+    );
   }
 
   private endWhole(body: Body | undefined): void {
