@@ -9,12 +9,14 @@ import { checkPrefix, checkRoot, contentTypes, mountOptions, type ServeDirOption
 import { InFlight } from './in-flight.js';
 import { bodyless, checkStatus, headerLine, statusLine } from './http.js';
 import { NativeServer, type NativeStats } from './native.js';
-import { defaultOnError, nativeOptions, type ServerOptions } from './options.js';
+import { defaultOnError, handlerTimeout, nativeOptions, type ServerOptions } from './options.js';
 import { Output } from './output.js';
 import { registered, Routes } from './routes.js';
 import { Scope, type RouteOptions } from './scope.js';
 
 export type { RouteOptions } from './scope.js';
+
+const LISTEN_OPTIONS: readonly string[] = ['port', 'host'];
 
 export interface StaticOptions {
   status?: number;
@@ -34,14 +36,17 @@ export interface ListenOptions {
   host?: string;
 }
 
-export type Stats = NativeStats;
+export interface Stats extends NativeStats {
+  /** JS handlers that did not answer within handlerTimeout (each got a 503). */
+  handlerTimeouts: number;
+}
 
 /** The core and what is bound to it, made before the App (a Scope) can refer to itself. */
 function core(serverOptions: ServerOptions, resolveClosed: () => void) {
   const onError = (): ErrorHook => serverOptions.onError ?? defaultOnError;
   // The core needs the dispatcher and the dispatcher needs the core's output: bind it late.
   let dispatch: ReturnType<typeof createDispatcher> | undefined;
-  const inFlight = new InFlight();
+  const inFlight = new InFlight(handlerTimeout(serverOptions));
   const native = new NativeServer(
     nativeOptions(serverOptions),
     (count, data, meta) => dispatch!(count, data, meta),
@@ -61,27 +66,31 @@ function core(serverOptions: ServerOptions, resolveClosed: () => void) {
   };
   const routes = new Routes(native, fail, observe);
   dispatch = createDispatcher(routes.list, new Output(native), inFlight, fail, native);
-  return { native, routes };
+  return { native, routes, inFlight };
 }
 
 export class App extends Scope {
   private readonly native: InstanceType<typeof NativeServer>;
   private readonly routes: Routes;
+  private readonly inFlight: InFlight;
   private closing?: Promise<void>;
+  private listening = false;
   private resolveClosed?: () => void;
 
   constructor(serverOptions: ServerOptions = {}) {
     let resolveClosed: (() => void) | undefined;
-    const { native, routes } = core(serverOptions, () => resolveClosed?.());
+    const { native, routes, inFlight } = core(serverOptions, () => resolveClosed?.());
     super(routes, '');
     this.native = native;
     this.routes = routes;
+    this.inFlight = inFlight;
     routes.setRoot(this);
     resolveClosed = () => this.resolveClosed?.();
   }
 
   /** A response rendered once and served by native code on every GET and HEAD of path. */
   static(path: string, body: string | Buffer | Uint8Array, options: StaticOptions = {}): this {
+    this.routes.checkOpen('app.static()');
     if (typeof path !== 'string') throw errors.invalidArgument('path', 'a string');
     const bytes = typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? Buffer.from(body) : undefined;
     if (bytes === undefined) throw errors.invalidArgument('body', 'a string, Buffer or Uint8Array');
@@ -109,6 +118,7 @@ export class App extends Scope {
    * precompressed siblings. Routes that match a path take precedence over files.
    */
   serveDir(prefix: string, root: string, options: ServeDirOptions = {}): this {
+    this.routes.checkOpen('app.serveDir()');
     const p = checkPrefix(prefix);
     const native = mountOptions(options);
     const dir = checkRoot(root);
@@ -132,12 +142,24 @@ export class App extends Scope {
   }
 
   async listen(options: ListenOptions = {}): Promise<{ address: string; port: number }> {
+    if (options === null || typeof options !== 'object') throw errors.invalidArgument('options', 'an object');
+    for (const key of Object.keys(options)) if (!LISTEN_OPTIONS.includes(key)) throw errors.unknownOption(key, LISTEN_OPTIONS, 'listen option');
+    if (this.closing !== undefined) throw errors.serverClosed('listen()');
+    if (this.listening) throw errors.alreadyListening();
     const port = options.port ?? 0;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw errors.invalidOption('port', 'an integer from 0 to 65535');
-    let host = options.host ?? '0.0.0.0';
-    if (isIP(host) === 0) host = (await lookup(host)).address;
-    await this.routes.ready();
-    return this.native.listen(host, port);
+    const given = options.host ?? '0.0.0.0';
+    if (typeof given !== 'string' || given === '') throw errors.invalidOption('host', 'a non-empty string (an address or a name)');
+    this.listening = true;
+    try {
+      const host = isIP(given) === 0 ? (await lookup(given)).address : given;
+      await this.routes.ready();
+      if (this.closing !== undefined) throw errors.serverClosed('listen()');
+      return this.native.listen(host, port);
+    } catch (err) {
+      this.listening = false;
+      throw err;
+    }
   }
 
   /**
@@ -151,6 +173,7 @@ export class App extends Scope {
       throw errors.invalidOption('timeout', 'a non-negative number of milliseconds');
     }
     if (this.closing === undefined) {
+      this.routes.close();
       this.closing = new Promise<void>((resolve) => {
         this.resolveClosed = resolve;
       });
@@ -161,6 +184,6 @@ export class App extends Scope {
   }
 
   stats(): Stats {
-    return this.native.stats();
+    return { ...this.native.stats(), handlerTimeouts: this.inFlight.timeouts };
   }
 }

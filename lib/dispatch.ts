@@ -16,6 +16,7 @@ import type { FastBuffer } from './bytes.js';
 import type { InFlight } from './in-flight.js';
 import type { Output } from './output.js';
 import type { NativeServer } from './native.js';
+import { errors } from './errors.js';
 import { RequestBody } from './request-body.js';
 import { Request, expireBatch } from './request.js';
 import { Response } from './response.js';
@@ -64,6 +65,8 @@ export function createFail(onError: () => ErrorHook, inFlight: InFlight): Fail {
     const status = (err as { statusCode?: unknown })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       res.status(status).end((err as Error).message);
+    } else if ((err as { code?: unknown })?.code === 'UVHTTP_ERR_HANDLER_TIMEOUT') {
+      res.status(503).end('Service Unavailable');
     } else {
       res.status(500).end('Internal Server Error');
     }
@@ -126,6 +129,21 @@ export function createDispatcher(
     res.requestBody = body;
   };
 
+  // A handler that answers after its batch: its request keeps its bytes, its response hears when the
+  // client goes away, and it has handlerTimeout to answer (a streamed upload is bounded by
+  // bodyTimeout instead, and a response already streaming has answered).
+  const later = (route: Route, req: Request, res: Response) => {
+    req.detach();
+    res.track(inFlight);
+    if (res.finished || res.requestBody !== undefined || res.headersSent) return;
+    inFlight.watch(res, () => {
+      if (res.finished || res.closed || res.headersSent || res.ending) return false;
+      res.timedOut();
+      fail(route, req, res, errors.handlerTimeout());
+      return true;
+    });
+  };
+
   const settle = (route: Route, req: Request, res: Response, result: unknown) => {
     if (res.finished || res.ending || result === undefined) return;
     try {
@@ -170,8 +188,7 @@ export function createDispatcher(
         if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
           // Even when the response is already sent: the promise is code still running that may read
           // the request (logging, auditing), and its rejection still belongs to onError.
-          req.detach();
-          res.track(inFlight);
+          later(route, req, res);
           (result as PromiseLike<unknown>).then(
             (value) => settle(route, req, res, value),
             (err: unknown) => fail(route, req, res, err),
@@ -183,12 +200,10 @@ export function createDispatcher(
           if (!res.finished) {
             // A stream it returned is still being sent: it may read the request, and must hear
             // when the client goes away.
-            req.detach();
-            res.track(inFlight);
+            later(route, req, res);
           }
         } else {
-          req.detach(); // the handler answers later
-          res.track(inFlight);
+          later(route, req, res); // the handler answers later
         }
       }
     } finally {

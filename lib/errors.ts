@@ -90,6 +90,15 @@ export const errors = {
     make('UVHTTP_ERR_CONNECTION_CLOSED', 'the client connection closed before the response was sent'),
   serveDir: (root: string, reason: string) =>
     make('UVHTTP_ERR_SERVE_DIR', `cannot serve ${root}: ${reason}`),
+  handlerTimeout: () =>
+    make(
+      'UVHTTP_ERR_HANDLER_TIMEOUT',
+      'the handler did not answer within handlerTimeout: the client was sent a 503, and what the handler sends later is dropped',
+      503,
+    ),
+  alreadyListening: () => make('UVHTTP_ERR_ALREADY_LISTENING', 'listen() was already called on this server: one server listens once'),
+  serverClosed: (what: string) =>
+    make('UVHTTP_ERR_SERVER_CLOSED', `${what} after close(): a closed server cannot be used again, create a new one`),
   invalidReturn: (got: string) =>
     make(
       'UVHTTP_ERR_INVALID_RETURN',

@@ -22,6 +22,13 @@ export interface ServerOptions {
    * not reading does not count.
    */
   bodyTimeout?: number;
+  /**
+   * Milliseconds a JS handler (and its hooks) may take to answer (default 30000; 0: no limit). Then
+   * the client gets a 503, the error handler and onError get UVHTTP_ERR_HANDLER_TIMEOUT, what the
+   * handler sends later is dropped, and stats().handlerTimeouts counts it. A response that started
+   * streaming has answered; a route reading a streamed body is bounded by bodyTimeout instead.
+   */
+  handlerTimeout?: number;
   /** Called with a handler's thrown error or rejected promise; default logs it to stderr. */
   onError?: ErrorHook;
   /** Called when the core rejects a request (malformed, over a limit, timed out). */
@@ -46,7 +53,14 @@ const NUMERIC = [
 ] as const;
 
 /** Every option createServer() takes: any other name is a mistake worth saying so. */
-export const SERVER_OPTIONS: readonly string[] = [...NUMERIC, 'onError', 'onClientError', 'fileCache', 'ignoreTrailingSlash'];
+export const SERVER_OPTIONS: readonly string[] = [...NUMERIC, 'handlerTimeout', 'onError', 'onClientError', 'fileCache', 'ignoreTrailingSlash'];
+
+/** handlerTimeout, checked: JS keeps it, the core never sees it. */
+export function handlerTimeout(options: ServerOptions): number {
+  const v = options.handlerTimeout ?? 30_000;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw errors.invalidOption('handlerTimeout', 'a non-negative integer of milliseconds');
+  return v;
+}
 
 export function nativeOptions(options: ServerOptions): Record<string, number | boolean | undefined> {
   if (options === null || typeof options !== 'object') throw errors.invalidArgument('options', 'an object');

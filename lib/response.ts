@@ -42,6 +42,8 @@ interface Lifetime {
   inFlight?: InFlight;
   closed: boolean;
   controller?: AbortController;
+  /** Its handler took longer than handlerTimeout: a 503 went out, and the handler's late end is dropped. */
+  timedOut?: boolean;
 }
 
 /** A response whose head has gone out and whose body follows. */
@@ -120,6 +122,11 @@ export class Response {
     inFlight.add(this);
   }
 
+  /** @internal The handler ran out of time: what it sends from now on (after the 503) is dropped. */
+  timedOut(): void {
+    (this.life ??= { closed: false }).timedOut = true;
+  }
+
   /** @internal The connection closed with this response unsent. */
   abort(): void {
     const life = (this.life ??= { closed: false });
@@ -160,7 +167,10 @@ export class Response {
    * a whole response's length is its body's.
    */
   header(name: string, value: string | number): this {
-    if (this.finished) throw errors.alreadySent();
+    if (this.finished) {
+      if (this.life?.timedOut === true) return this; // too late: the client got a 503
+      throw errors.alreadySent();
+    }
     if (this.streamed !== undefined) throw errors.headersSent();
     const h = headerName(name);
     if (h.prefix !== '') this.fields += fieldLine(h, name, value);
@@ -177,7 +187,10 @@ export class Response {
 
   /** Sends the response: the whole of it, or the last of a streamed one. */
   end(body?: Body): void {
-    if (this.finished || this.ending === true) throw errors.alreadySent();
+    if (this.finished || this.ending === true) {
+      if (this.life?.timedOut === true) return; // too late: the client got a 503
+      throw errors.alreadySent();
+    }
     if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) {
       throw errors.invalidArgument('body', 'a string, Buffer or Uint8Array');
     }
@@ -275,7 +288,10 @@ export class Response {
    * writing more. After the client went away it returns false and ready() rejects.
    */
   write(chunk: Body): boolean {
-    if (this.finished || this.ending === true) throw errors.alreadySent();
+    if (this.finished || this.ending === true) {
+      if (this.life?.timedOut === true) return false; // too late: the client got a 503
+      throw errors.alreadySent();
+    }
     if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
       throw errors.invalidArgument('chunk', 'a string, Buffer or Uint8Array');
     }

@@ -61,6 +61,7 @@ export class Routes implements Registry {
   private readonly entries: Entry[] = [];
   private readonly waiting: Promise<void>[] = [];
   private root?: Scope;
+  private closed = false;
   /** The not-found routes' ids once installed. */
   private notFoundIds?: { notFound: number; notAllowed: number };
   /** app.fetch's route: it takes 404s, before any not-found handler. */
@@ -79,7 +80,18 @@ export class Routes implements Registry {
     this.root = root;
   }
 
+  /** The server closed: nothing more may be registered. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** @internal Throws once the server closed. */
+  checkOpen(what: string): void {
+    if (this.closed) throw errors.serverClosed(what);
+  }
+
   addRoute(scope: Scope, method: string, path: string, handler: Handler, options: RouteOptions | undefined): void {
+    this.checkOpen('adding a route');
     const body = routeBody(options);
     const id = this.list.length;
     registered(() => this.native.addRoute(method, path, id, body));
@@ -88,6 +100,7 @@ export class Routes implements Registry {
 
   /** app.fetch: the handler for whatever no route or mount takes. */
   setFetch(scope: Scope, handler: Handler, options: RouteOptions | undefined): void {
+    this.checkOpen('app.fetch()');
     const body = routeBody(options);
     const id = this.list.length;
     this.native.setFallback(id, body);
@@ -103,6 +116,7 @@ export class Routes implements Registry {
   }
 
   scopeChanged(scope: Scope): void {
+    this.checkOpen('changing hooks or handlers');
     for (const entry of this.entries) if (entry.scope.within(scope)) this.compose(entry);
     this.notFoundCache.clear();
     if (this.notFoundIds === undefined && this.root?.needsNotFoundRoute()) this.installNotFound();

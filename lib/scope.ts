@@ -29,6 +29,8 @@ export type Plugin<S extends Scope = Scope> = (scope: S, options: RegisterOption
 
 /** What a scope needs of the app it belongs to. */
 export interface Registry {
+  /** Throws UVHTTP_ERR_SERVER_CLOSED once the server closed. */
+  checkOpen(what: string): void;
   addRoute(scope: Scope, method: string, path: string, handler: Handler, options: RouteOptions | undefined): void;
   /** The scope's hooks or error handler changed: its routes and its children's are rebuilt. */
   scopeChanged(scope: Scope): void;
@@ -104,6 +106,7 @@ export class Scope {
   addHook(name: 'onResponse', fn: ResponseHook): this;
   addHook(name: HookName, fn: RequestHook | SendHook | ResponseHook): this {
     const which = checkHook(name, fn);
+    this.registry.checkOpen('addHook()');
     (this.hooks[which] as unknown[]).push(fn);
     this.registry.scopeChanged(this);
     return this;
@@ -116,6 +119,7 @@ export class Scope {
    */
   setErrorHandler(fn: ErrorHandler): this {
     if (typeof fn !== 'function') throw errors.invalidArgument('error handler', 'a function');
+    this.registry.checkOpen('setErrorHandler()');
     this.errorHandler = fn;
     this.registry.scopeChanged(this);
     return this;
@@ -128,6 +132,7 @@ export class Scope {
    */
   setNotFoundHandler(fn: Handler): this {
     if (typeof fn !== 'function') throw errors.invalidArgument('not-found handler', 'a function');
+    this.registry.checkOpen('setNotFoundHandler()');
     this.notFoundHandler = fn;
     this.registry.scopeChanged(this);
     return this;
@@ -140,6 +145,7 @@ export class Scope {
    */
   register(plugin: Plugin, options: RegisterOptions = {}): this {
     if (typeof plugin !== 'function') throw errors.invalidArgument('plugin', 'a function');
+    this.registry.checkOpen('register()');
     if (options === null || typeof options !== 'object') throw errors.invalidArgument('options', 'an object');
     for (const key of Object.keys(options)) if (key !== 'prefix') throw errors.unknownOption(key, ['prefix'], 'register option');
     const child = new Scope(this.registry, this.prefix + checkPrefix(options.prefix), this);

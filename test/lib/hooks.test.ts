@@ -302,3 +302,31 @@ describe('no hooks: 404 and 405 stay native', () => {
     }
   });
 });
+
+describe('misuse of the server object', () => {
+  it('listen() twice, listen() or registering after close() are coded errors that say what to do', async () => {
+    const app = createServer();
+    app.get('/x', () => 'x');
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    await expect(app.listen({ port: 0, host: '127.0.0.1' })).rejects.toMatchObject({ code: 'UVHTTP_ERR_ALREADY_LISTENING' });
+    await app.close();
+    await expect(app.listen({ port: 0, host: '127.0.0.1' })).rejects.toMatchObject({ code: 'UVHTTP_ERR_SERVER_CLOSED' });
+    expect(() => app.get('/y', () => 'y')).toThrow(expect.objectContaining({ code: 'UVHTTP_ERR_SERVER_CLOSED', message: expect.stringContaining('create a new one') }));
+    expect(() => app.addHook('onRequest', () => undefined)).toThrow(expect.objectContaining({ code: 'UVHTTP_ERR_SERVER_CLOSED' }));
+    expect(() => app.static('/s', 's')).toThrow(expect.objectContaining({ code: 'UVHTTP_ERR_SERVER_CLOSED' }));
+    expect(() => app.register(() => undefined)).toThrow(expect.objectContaining({ code: 'UVHTTP_ERR_SERVER_CLOSED' }));
+  });
+
+  it('a listen() that failed can be retried; a misspelt listen option names the right one', async () => {
+    const first = createServer();
+    const { port } = await first.listen({ port: 0, host: '127.0.0.1' });
+    const second = createServer();
+    await expect(second.listen({ port, host: '127.0.0.1' })).rejects.toThrow();
+    await first.close();
+    await expect(second.listen({ port, host: '127.0.0.1' })).resolves.toMatchObject({ port });
+    await second.close();
+    const third = createServer();
+    await expect(third.listen({ prot: 1 } as never)).rejects.toMatchObject({ code: 'UVHTTP_ERR_UNKNOWN_OPTION', message: expect.stringContaining('"port"') });
+    await third.close();
+  });
+});
