@@ -18,7 +18,7 @@ import type { Output } from './output.js';
 import type { NativeServer } from './native.js';
 import { errors } from './errors.js';
 import { RequestBody } from './request-body.js';
-import { Request, expireBatch } from './request.js';
+import { Request, expireBatch, type RouteInfo } from './request.js';
 import { Response } from './response.js';
 
 export type Handler = (req: Request, res: Response) => unknown;
@@ -26,7 +26,7 @@ export type Handler = (req: Request, res: Response) => unknown;
 /** Shapes the response to a handler's or hook's error: answers with `res`, or returns a value to send. */
 export type ErrorHandler = (err: unknown, req: Request, res: Response) => unknown;
 
-export interface Route {
+export interface Route extends RouteInfo {
   handler: Handler;
   paramNames: readonly string[];
   /** The error handler of the route's scope (or the nearest enclosing one that has one). */
@@ -167,7 +167,7 @@ export function createDispatcher(
       let p = 0;
       for (let i = 0; i < count; i++) {
         const route = routes[meta[p + REQ_HANDLER]];
-        const req = new Request(data, meta, p, route.paramNames);
+        const req = new Request(data, meta, p, route);
         const res = new Response(
           output,
           meta[p + REQ_CONN],

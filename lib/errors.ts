@@ -75,7 +75,10 @@ export const errors = {
       'the request expired: its handler ended the response and returned (or threw), so its bytes were ' +
         'reused for other requests; read the request inside the handler, or return (await) a promise from it',
     ),
-  invalidJson: () => make('UVHTTP_ERR_INVALID_JSON', 'request body is not valid JSON', 400),
+  invalidJson: (why = 'request body is not valid JSON') => make('UVHTTP_ERR_INVALID_JSON', why, 400),
+  unsupportedMediaType: (got: string | undefined, expected: string) =>
+    make('UVHTTP_ERR_UNSUPPORTED_MEDIA_TYPE', `the request's Content-Type is ${got ?? 'missing'}; this reads ${expected}`, 415),
+  form: (why: string, status: number) => make('UVHTTP_ERR_FORM', why, status),
   requestBody: (status: number) =>
     make(
       'UVHTTP_ERR_REQUEST_BODY',

@@ -16,9 +16,9 @@ export type { Coding, FileCacheOptions, ServeDirOptions } from './files.js';
 export type { FileStats } from './native.js';
 export type { ServerOptions } from './options.js';
 export { Request } from './request.js';
-export type { Query } from './request.js';
+export type { FormDataOptions, Query } from './request.js';
 export { Response } from './response.js';
-export type { Body, StreamSource } from './response.js';
+export type { Body, CookieOptions, StreamSource } from './response.js';
 export { HIGH_WATER_MARK } from './response.js';
 
 export function createServer(options: ServerOptions = {}): App {

@@ -6,11 +6,15 @@
 // older batch then fails one comparison, and a request that took its own copy (detach) is valid in
 // every epoch.
 import { parse as parseQuery } from 'node:querystring';
+import { parseCookie } from 'cookie';
 import type { FastBuffer } from './bytes.js';
 import { errors } from './errors.js';
 import type { RequestBody } from './request-body.js';
 import {
   FLAG_HTTP10,
+  REQ_CONN,
+  REQ_SERIAL_HI,
+  REQ_SERIAL_LO,
   REQ_BODY_LEN,
   REQ_BODY_OFF,
   REQ_FIXED_WORDS,
@@ -25,6 +29,25 @@ import {
 } from './protocol.js';
 
 export type Query = Record<string, string | string[]>;
+
+/** What a request knows of its route: its param names, and where its connection's peer is asked. */
+export interface RouteInfo {
+  readonly paramNames: readonly string[];
+  readonly peer?: (slot: number, serialLo: number, serialHi: number) => { address: string; port: number } | undefined;
+}
+
+/** Limits of req.formData(). */
+export interface FormDataOptions {
+  /** Most fields and files in one form (default 1000). */
+  maxParts?: number;
+  /** Largest field value in bytes (default 1 MiB). */
+  maxFieldSize?: number;
+  /** Largest file in bytes (default: the route's body limit). */
+  maxFileSize?: number;
+}
+
+// The platform's Response, taken before serve() may swap the global: it parses forms.
+const FormParser = globalThis.Response;
 
 /** The epoch of the batch whose buffers are live now. Only ever grows, so it never reaches OWNED. */
 let liveEpoch = 1;
@@ -56,7 +79,14 @@ function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
+/** application/json, or a structured +json type (application/problem+json). */
+function isJsonType(type: string): boolean {
+  const essence = type.split(';')[0]!.trim().toLowerCase();
+  return essence === 'application/json' || (essence.startsWith('application/') && essence.endsWith('+json'));
+}
+
 function parseJson(text: string): unknown {
+  if (text.length === 0) throw errors.invalidJson('the request has no body');
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -87,13 +117,14 @@ export class Request {
   /** The body streaming in (a route with stream: true). */
   declare private streamed?: RequestBody;
   declare private _body?: ReadableStream<Uint8Array>;
+  declare private _cookies?: Record<string, string | undefined>;
 
   /** @internal */
   constructor(
     private data: FastBuffer,
     private meta: Uint32Array,
     private rec: number,
-    private readonly paramNames: readonly string[],
+    private readonly route: RouteInfo,
   ) {}
 
   get method(): string {
@@ -151,7 +182,7 @@ export class Request {
       let p = this.rec + REQ_FIXED_WORDS + 4 * meta[this.rec + REQ_NUM_HEADERS];
       for (let i = 0; i < count; i++, p += 2) {
         const off = meta[p] - this.shift;
-        params[this.paramNames[i]] = decodeParam(this.data.latin1Slice(off, off + meta[p + 1]));
+        params[this.route.paramNames[i]] = decodeParam(this.data.latin1Slice(off, off + meta[p + 1]));
       }
       this._params = params;
     }
@@ -229,6 +260,54 @@ export class Request {
     return this.streamed !== undefined;
   }
 
+  /** The client's IP address: the peer of the connection (a proxy's when behind one). Asked of the core when read. */
+  get ip(): string | undefined {
+    this.check();
+    const m = this.meta;
+    return this.route.peer?.(m[this.rec + REQ_CONN], m[this.rec + REQ_SERIAL_LO], m[this.rec + REQ_SERIAL_HI])?.address;
+  }
+
+  /** The Cookie header's pairs, decoded (the `cookie` package's parser); {} without one. */
+  get cookies(): Record<string, string | undefined> {
+    if (this._cookies === undefined) {
+      const header = this.header('cookie');
+      this._cookies = header === undefined ? Object.create(null) : parseCookie(header);
+    }
+    return this._cookies!;
+  }
+
+  /**
+   * The body as a FormData, for `application/x-www-form-urlencoded` and `multipart/form-data`
+   * (fields as strings, files as File), parsed by the platform's own parser. Another content type
+   * rejects with UVHTTP_ERR_UNSUPPORTED_MEDIA_TYPE (415); a malformed body or one past a limit with
+   * UVHTTP_ERR_FORM (400 or 413).
+   */
+  async formData(options: FormDataOptions = {}): Promise<FormData> {
+    const type = this.header('content-type');
+    const essence = type?.split(';')[0]!.trim().toLowerCase();
+    if (essence !== 'application/x-www-form-urlencoded' && essence !== 'multipart/form-data') {
+      throw errors.unsupportedMediaType(type, 'application/x-www-form-urlencoded or multipart/form-data');
+    }
+    const { maxParts = 1000, maxFieldSize = 1024 * 1024, maxFileSize = Infinity } = options;
+    const bytes = await this.buffer();
+    let form: FormData;
+    try {
+      form = await new FormParser(bytes as unknown as BodyInit, { headers: { 'content-type': type! } }).formData();
+    } catch (err) {
+      throw errors.form(`the form is malformed (${(err as Error).message})`, 400);
+    }
+    let parts = 0;
+    for (const [name, value] of form) {
+      if (++parts > maxParts) throw errors.form(`the form has more than ${maxParts} parts`, 413);
+      if (typeof value === 'string') {
+        if (Buffer.byteLength(value) > maxFieldSize) throw errors.form(`field ${name} is larger than ${maxFieldSize} bytes`, 413);
+      } else if (value.size > maxFileSize) {
+        throw errors.form(`file ${name} is larger than ${maxFileSize} bytes`, 413);
+      }
+    }
+    return form;
+  }
+
   /** The body bytes (a copy the handler may keep); a streamed body is read to its end first. */
   buffer(): Promise<Buffer> {
     if (this.streamed !== undefined) return this.readAll();
@@ -245,7 +324,14 @@ export class Request {
     return Promise.resolve(this.bytes().toString('utf8'));
   }
 
+  /**
+   * The body parsed as JSON. A Content-Type other than JSON (`application/json`, `…+json`) rejects
+   * with UVHTTP_ERR_UNSUPPORTED_MEDIA_TYPE (415), an empty body or invalid JSON with
+   * UVHTTP_ERR_INVALID_JSON (400). A request without a Content-Type is read as JSON.
+   */
   json(): Promise<unknown> {
+    const type = this.header('content-type');
+    if (type !== undefined && !isJsonType(type)) return Promise.reject(errors.unsupportedMediaType(type, 'application/json'));
     if (this.streamed !== undefined) return this.readAll().then((b) => parseJson(b.toString('utf8')));
     const text = this.bytes().toString('utf8');
     try {

@@ -2,6 +2,7 @@
 // with Content-Length; the core adds Date and Connection. Or streamed: write() sends the head with
 // the first chunk and each chunk as it comes (chunked coding, a declared Content-Length, or -- for an
 // HTTP/1.0 client -- a body the close ends), end() finishes it.
+import { stringifySetCookie, type SetCookie } from 'cookie';
 import { errors } from './errors.js';
 import { bodyless, checkHeaderValue, checkStatus, fieldLine, headerName, statusBytes } from './http.js';
 import type { SendHooks } from './hooks.js';
@@ -21,6 +22,9 @@ import {
 } from './protocol.js';
 
 export type Body = string | Buffer | Uint8Array;
+
+/** res.cookie()'s attributes: the `cookie` package's (maxAge in seconds, expires a Date, …). */
+export type CookieOptions = Omit<SetCookie, 'name' | 'value'>;
 
 /** What res.stream() and a handler's return value may stream: chunks are strings or bytes. */
 export type StreamSource = ReadableStream<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
@@ -178,6 +182,25 @@ export class Response {
     else checkHeaderValue(name, value);
     if (h.contentType) this.typed = true;
     return this;
+  }
+
+  /**
+   * Adds a Set-Cookie field (serialised by the `cookie` package, the value percent-encoded). Call
+   * again for another cookie.
+   */
+  cookie(name: string, value: string, options: CookieOptions = {}): this {
+    let line: string;
+    try {
+      line = stringifySetCookie({ ...options, name, value });
+    } catch (err) {
+      throw errors.invalidArgument('cookie', `a valid cookie (${(err as Error).message})`);
+    }
+    return this.header('set-cookie', line);
+  }
+
+  /** Tells the client to drop a cookie: the same name (and path and domain, if it was set with them), expired. */
+  clearCookie(name: string, options: Pick<CookieOptions, 'path' | 'domain' | 'secure' | 'sameSite' | 'partitioned'> = {}): this {
+    return this.cookie(name, '', { ...options, expires: new Date(0), maxAge: 0 });
   }
 
   /** @internal A body without a Content-Type field goes out without one (fetch responses). */

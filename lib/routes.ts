@@ -69,11 +69,16 @@ export class Routes implements Registry {
   /** A not-found handler wrapped in the hooks of the scope it serves, by scope and status. */
   private readonly notFoundCache = new Map<Scope, { 404?: Handler; 405?: Handler }>();
 
+  /** Where req.ip is asked: the core, by connection. */
+  private readonly peer: (slot: number, serialLo: number, serialHi: number) => { address: string; port: number } | undefined;
+
   constructor(
     private readonly native: NativeServer,
     private readonly fail: Fail,
     private readonly observe: Observe,
-  ) {}
+  ) {
+    this.peer = (slot, lo, hi) => native.peer(slot, lo, hi);
+  }
 
   /** @internal The root scope, once the app exists. */
   setRoot(root: Scope): void {
@@ -109,7 +114,7 @@ export class Routes implements Registry {
   }
 
   private add(scope: Scope, handler: Handler, names: string[]): void {
-    const entry: Entry = { scope, handler, route: { handler, paramNames: names } };
+    const entry: Entry = { scope, handler, route: { handler, paramNames: names, peer: this.peer } };
     this.compose(entry);
     this.list.push(entry.route);
     this.entries.push(entry);
@@ -150,9 +155,9 @@ export class Routes implements Registry {
   // (which sees every response of its scope, these included). Until then they stay native.
   private installNotFound(): void {
     const notFound = this.list.length;
-    this.list.push({ handler: (req, res) => this.notFound(req, res, 404), paramNames: [] });
+    this.list.push({ handler: (req, res) => this.notFound(req, res, 404), paramNames: [], peer: this.peer });
     const notAllowed = this.list.length;
-    this.list.push({ handler: (req, res) => this.notFound(req, res, 405), paramNames: [] });
+    this.list.push({ handler: (req, res) => this.notFound(req, res, 405), paramNames: [], peer: this.peer });
     this.notFoundIds = { notFound, notAllowed };
     if (this.fetchId === undefined) this.native.setFallback(notFound);
     this.native.setNotAllowed(notAllowed);
