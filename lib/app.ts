@@ -7,6 +7,7 @@ import { errors } from './errors.js';
 import { fetchHandler, type FetchHandler } from './fetch.js';
 import { checkPrefix, checkRoot, contentTypes, mountOptions, type ServeDirOptions } from './files.js';
 import { InFlight } from './in-flight.js';
+import { inject, type InjectOptions, type InjectResponse } from './inject.js';
 import { bodyless, checkStatus, headerLine, statusLine } from './http.js';
 import { NativeServer, type NativeStats } from './native.js';
 import { defaultOnError, handlerTimeout, nativeOptions, type ServerOptions } from './options.js';
@@ -160,6 +161,17 @@ export class App extends Scope {
       this.listening = false;
       throw err;
     }
+  }
+
+  /**
+   * Sends a request through the server as a client would (the parser, router, hooks, handlers and
+   * the response as written) without listening on a port: for tests. Takes the request-target alone
+   * or { method, url, headers, body }.
+   */
+  async inject(options: InjectOptions | string = {}): Promise<InjectResponse> {
+    if (this.closing !== undefined) throw errors.serverClosed('inject()');
+    await this.routes.ready();
+    return inject(() => this.native.inject(), options);
   }
 
   /**

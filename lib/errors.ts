@@ -99,6 +99,8 @@ export const errors = {
       'the handler did not answer within handlerTimeout: the client was sent a 503, and what the handler sends later is dropped',
       503,
     ),
+  injectUnavailable: () =>
+    make('UVHTTP_ERR_INJECT', 'app.inject() could not open a connection to the server (closed, or no socket pairs on this system)'),
   alreadyListening: () => make('UVHTTP_ERR_ALREADY_LISTENING', 'listen() was already called on this server: one server listens once'),
   serverClosed: (what: string) =>
     make('UVHTTP_ERR_SERVER_CLOSED', `${what} after close(): a closed server cannot be used again, create a new one`),

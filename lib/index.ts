@@ -5,6 +5,7 @@ import type { ServerOptions } from './options.js';
 export { App } from './app.js';
 export type { CloseOptions, ListenOptions, RouteOptions, StaticOptions, Stats } from './app.js';
 export type { ErrorHandler, Handler } from './dispatch.js';
+export type { InjectOptions, InjectResponse } from './inject.js';
 export type { HookName, RequestHook, ResponseHook, SendHook } from './hooks.js';
 export { Scope } from './scope.js';
 export type { Plugin, RegisterOptions } from './scope.js';

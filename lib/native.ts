@@ -45,6 +45,7 @@ export interface NativeServer {
   setFallback(handlerId: number, body?: NativeRouteBody): void;
   setNotAllowed(handlerId: number): void;
   allowOf(method: string, path: string): string;
+  inject(): number;
   setOutput(data: Buffer, records: Int32Array): void;
   listen(host: string, port: number): { address: string; port: number };
   close(timeoutMs: number): void;

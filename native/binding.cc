@@ -71,6 +71,7 @@ public:
                            InstanceMethod<&ServerWrap::SetFallback>("setFallback"),
                            InstanceMethod<&ServerWrap::SetNotAllowed>("setNotAllowed"),
                            InstanceMethod<&ServerWrap::AllowOf>("allowOf"),
+                           InstanceMethod<&ServerWrap::Inject>("inject"),
                            InstanceMethod<&ServerWrap::SetOutput>("setOutput"),
                            InstanceMethod<&ServerWrap::Listen>("listen"),
                            InstanceMethod<&ServerWrap::Close>("close"),
@@ -264,6 +265,20 @@ private:
     result.Set("address", address);
     result.Set("port", port);
     return result;
+  }
+
+  // inject(): the client end of a socket pair whose other end the server serves as a connection
+  // (app.inject), or -1 when it cannot make one.
+  Napi::Value Inject(const Napi::CallbackInfo &info) {
+    if (!output_.records) throw Napi::Error::New(info.Env(), "setOutput must be called before inject");
+    socket_t fd = server_->inject();
+    if (fd == kInvalidSocket) return Napi::Number::New(info.Env(), -1);
+    if (!referenced_) {
+      Ref(); // the uv handles point at us: stay alive until they are closed
+      referenced_ = true;
+    }
+    watch_env_teardown();
+    return Napi::Number::New(info.Env(), static_cast<double>(fd));
   }
 
   // close(timeoutMs): 0 waits for in-flight responses however long they take.

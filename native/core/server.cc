@@ -92,6 +92,13 @@ int Server::listen(const char *host, int port, std::string *bound_address, int *
   }
   *bound_address = name;
 
+  start_helpers();
+  listening_ = true;
+  return 0;
+}
+
+void Server::start_helpers() {
+  if (helpers_started_) return;
   // Both helpers are unref'd: only the listener and connections keep the process alive.
   uv_check_init(ctx_.loop, &check_);
   check_.data = this;
@@ -104,8 +111,20 @@ int Server::listen(const char *host, int port, std::string *bound_address, int *
   helpers_started_ = true;
   ctx_.date.update(std::time(nullptr));
   schedule_tick();
-  listening_ = true;
-  return 0;
+}
+
+socket_t Server::inject() {
+  if (ctx_.closing) return kInvalidSocket;
+  socket_t pair[2];
+  if (!socket_pair(pair)) return kInvalidSocket;
+  start_helpers();
+  const uint64_t before = ctx_.stats.connections_total;
+  accept_connection(pair[0]); // closes it when it cannot take it
+  if (ctx_.stats.connections_total == before) {
+    close_socket(pair[1]);
+    return kInvalidSocket;
+  }
+  return pair[1];
 }
 
 // Accepting ------------------------------------------------------------------------------------

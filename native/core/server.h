@@ -82,6 +82,10 @@ public:
 
   // Returns 0 or a libuv error code.
   int listen(const char *host, int port, std::string *bound_address, int *bound_port);
+  // A connection from a socket pair instead of a listener (app.inject): the server takes one end as a
+  // client connection and returns the other, or kInvalidSocket when it cannot (closed, no socket
+  // pair on this system, out of descriptors).
+  socket_t inject();
   // Stops accepting, ends idle connections, lets the others finish what they owe; after timeout_ms
   // (0: no deadline) whatever is left is closed and counted.
   void close(uint64_t timeout_ms);
@@ -114,6 +118,7 @@ private:
   static void on_listener_closed(uv_handle_t *h);
   void accept_connections();
   void accept_connection(socket_t fd);
+  void start_helpers();
   static void on_check(uv_check_t *check);
   static void on_tick(uv_timer_t *timer);
   static void on_handle_closed(uv_handle_t *h);

@@ -61,6 +61,11 @@ inline socket_t accept_socket(socket_t listener) {
   }
   return s;
 }
+// A connected pair of sockets that never touch the network (app.inject). Not on Windows yet.
+inline bool socket_pair(socket_t out[2]) {
+  (void)out;
+  return false;
+}
 #else
 using socket_t = int;
 constexpr socket_t kInvalidSocket = -1;
@@ -117,6 +122,22 @@ inline socket_t accept_socket(socket_t listener) {
   }
   return s;
 #endif
+}
+// A connected pair of sockets that never touch the network (app.inject): out[0] non-blocking for
+// the server, out[1] left blocking for its user; both close-on-exec.
+inline bool socket_pair(socket_t out[2]) {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) return false;
+  fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+  fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+  if (!set_nonblocking(fds[0])) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return false;
+  }
+  out[0] = fds[0];
+  out[1] = fds[1];
+  return true;
 }
 #endif
 
