@@ -21,13 +21,27 @@ import { RequestBody } from './request-body.js';
 import { Request, expireBatch, type RouteInfo } from './request.js';
 import { Response } from './response.js';
 
-export type Handler = (req: Request, res: Response) => unknown;
+/**
+ * What a handler may return: a body (a string or bytes), a stream, a value sent as JSON, or nothing
+ * (it answers with `res`); or a Promise of one. A Map, a Set or a BigInt is refused at run time
+ * (UVHTTP_ERR_INVALID_RETURN): JSON would drop or mangle it.
+ */
+export type Reply = string | Uint8Array | number | boolean | object | null | undefined | void;
+
+/** A route's handler; Params are its path's params (see ParamsOf). */
+export type Handler<Params = Record<string, string>> = (
+  req: Request<Params>,
+  res: Response,
+) => Reply | Promise<Reply>;
 
 /** Shapes the response to a handler's or hook's error: answers with `res`, or returns a value to send. */
 export type ErrorHandler = (err: unknown, req: Request, res: Response) => unknown;
 
+/** A handler as the dispatcher calls it: whatever its params and reply types. */
+export type RouteHandler = (req: Request, res: Response) => unknown;
+
 export interface Route extends RouteInfo {
-  handler: Handler;
+  handler: RouteHandler;
   paramNames: readonly string[];
   /** The error handler of the route's scope (or the nearest enclosing one that has one). */
   errorHandler?: ErrorHandler;

@@ -1,13 +1,13 @@
 // Every error uvhttp throws or passes to a hook has a code, listed here and in the README.
 
-export interface UvhttpError extends Error {
-  code: string;
+export interface UvhttpError<Code extends string = ErrorCode> extends Error {
+  code: Code;
   /** For errors about a request: the status the client was sent. */
   statusCode?: number;
 }
 
-function make(code: string, message: string, statusCode?: number, Base: ErrorConstructor = Error): UvhttpError {
-  const err = new Base(message) as UvhttpError;
+function make<Code extends string>(code: Code, message: string, statusCode?: number, Base: ErrorConstructor = Error): UvhttpError<Code> {
+  const err = new Base(message) as UvhttpError<Code>;
   err.code = code;
   if (statusCode !== undefined) err.statusCode = statusCode;
   return err;
@@ -114,3 +114,6 @@ export const errors = {
   clientError: (status: number, reason: string) =>
     make('UVHTTP_ERR_CLIENT', `rejected a request: ${status} ${reason}`, status),
 };
+
+/** Every code an error uvhttp throws or reports can have (the README's Errors table). */
+export type ErrorCode = ReturnType<(typeof errors)[keyof typeof errors]>['code'];

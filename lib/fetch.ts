@@ -2,7 +2,7 @@
 // serve(), the call shape of @hono/node-server. A Response body held whole (a string, bytes) is sent
 // with its length; a stream body is streamed. Request bodies are buffered, or streamed when asked.
 import { App } from './app.js';
-import type { Handler } from './dispatch.js';
+import type { RouteHandler as Handler } from './dispatch.js';
 import { errors } from './errors.js';
 import { installGlobalResponse, LightResponse, lightOf, partsOf, realOf, type LightParts } from './fetch-light-response.js';
 import { createRequest, mayReadSource, sourceOf } from './fetch-request.js';

@@ -4,7 +4,7 @@ import type { ServerOptions } from './options.js';
 
 export { App } from './app.js';
 export type { CloseOptions, ListenOptions, RouteOptions, StaticOptions, Stats } from './app.js';
-export type { ErrorHandler, Handler } from './dispatch.js';
+export type { ErrorHandler, Handler, Reply } from './dispatch.js';
 export type { InjectOptions, InjectResponse } from './inject.js';
 export type { HookName, RequestHook, ResponseHook, SendHook } from './hooks.js';
 export { Scope } from './scope.js';
@@ -12,13 +12,17 @@ export type { Plugin, RegisterOptions } from './scope.js';
 export { errors } from './errors.js';
 export { serve } from './fetch.js';
 export type { AddressInfo, FetchHandler, FetchInfo, ServeOptions, Server } from './fetch.js';
-export type { UvhttpError } from './errors.js';
+export type { ErrorCode, UvhttpError } from './errors.js';
+export type { ParamsOf } from './params.js';
 export type { Coding, FileCacheOptions, ServeDirOptions } from './files.js';
 export type { FileStats } from './native.js';
 export type { ServerOptions } from './options.js';
 export { Request } from './request.js';
+// Names of their own beside Request and Response, which shadow the fetch globals where imported.
+export { Request as UvhttpRequest } from './request.js';
 export type { FormDataOptions, Query } from './request.js';
 export { Response } from './response.js';
+export { Response as UvhttpResponse } from './response.js';
 export type { Body, CookieOptions, StreamSource } from './response.js';
 export { HIGH_WATER_MARK } from './response.js';
 

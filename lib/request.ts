@@ -103,7 +103,7 @@ function decodeParam(raw: string): string {
   }
 }
 
-export class Request {
+export class Request<Params = Record<string, string>> {
   private _method?: string;
   private _url?: string;
   private _query?: Query;
@@ -173,7 +173,8 @@ export class Request {
     return url.length === this.meta[this.rec + REQ_TARGET_LEN] ? n : n + 1;
   }
 
-  get params(): Record<string, string> {
+  /** The route's `:param` values (and `*`), percent-decoded. */
+  get params(): Params {
     this.check();
     if (this._params === undefined) {
       const params: Record<string, string> = Object.create(null);
@@ -186,7 +187,7 @@ export class Request {
       }
       this._params = params;
     }
-    return this._params;
+    return this._params as Params;
   }
 
   /** HTTP/1.0 or HTTP/1.1. */

@@ -78,8 +78,7 @@ export class Response {
   declare hooks?: SendHooks;
   /** @internal end() was called and onSend hooks still run: status and headers may still change. */
   declare ending?: boolean;
-  /** True once end() ran: further calls throw. */
-  finished = false;
+  private done = false;
 
   /** @internal */
   constructor(
@@ -90,6 +89,11 @@ export class Response {
     /** @internal */ readonly seq: number,
     private readonly flags: number,
   ) {}
+
+  /** True once the response was sent (end() ran): further calls throw. */
+  get finished(): boolean {
+    return this.done;
+  }
 
   /**
    * True when the client's connection closed before this response was sent: writing to it does
@@ -119,7 +123,7 @@ export class Response {
 
   /** @internal Watches for the connection closing while the handler still works. */
   track(inFlight: InFlight): void {
-    if (this.finished) return;
+    if (this.done) return;
     const life = (this.life ??= { closed: false });
     if (life.closed || life.inFlight !== undefined) return;
     life.inFlight = inFlight;
@@ -134,7 +138,7 @@ export class Response {
   /** @internal The connection closed with this response unsent. */
   abort(): void {
     const life = (this.life ??= { closed: false });
-    if (life.closed || this.finished) return;
+    if (life.closed || this.done) return;
     life.closed = true;
     life.inFlight = undefined;
     life.controller?.abort(closedReason());
@@ -171,7 +175,7 @@ export class Response {
    * a whole response's length is its body's.
    */
   header(name: string, value: string | number): this {
-    if (this.finished) {
+    if (this.done) {
       if (this.life?.timedOut === true) return this; // too late: the client got a 503
       throw errors.alreadySent();
     }
@@ -210,7 +214,7 @@ export class Response {
 
   /** Sends the response: the whole of it, or the last of a streamed one. */
   end(body?: Body): void {
-    if (this.finished || this.ending === true) {
+    if (this.done || this.ending === true) {
       if (this.life?.timedOut === true) return; // too late: the client got a 503
       throw errors.alreadySent();
     }
@@ -243,7 +247,7 @@ export class Response {
     const sent = hooks.send(this, body);
     if (!(sent instanceof Promise)) {
       // A hook that answered itself (end, write) has taken the response over.
-      if (this.finished || this.streamed !== undefined) return;
+      if (this.done || this.streamed !== undefined) return;
       this.endWhole(sent);
       hooks.responded(this);
       return;
@@ -263,7 +267,7 @@ export class Response {
   }
 
   private endWhole(body: Body | undefined): void {
-    this.finished = true;
+    this.done = true;
     const life = this.life;
     if (life !== undefined) {
       if (life.inFlight !== undefined) {
@@ -292,7 +296,7 @@ export class Response {
    * field string built per response.
    */
   endTyped(body: string | Uint8Array, typeLine: Uint8Array): void {
-    if (this.finished) throw errors.alreadySent();
+    if (this.done) throw errors.alreadySent();
     if (this.streamed !== undefined || bodyless(this.code)) {
       // No head is still to write with a body's type (fetch never gets here with one).
       this.end(body);
@@ -311,7 +315,7 @@ export class Response {
    * writing more. After the client went away it returns false and ready() rejects.
    */
   write(chunk: Body): boolean {
-    if (this.finished || this.ending === true) {
+    if (this.done || this.ending === true) {
       if (this.life?.timedOut === true) return false; // too late: the client got a 503
       throw errors.alreadySent();
     }
@@ -341,7 +345,7 @@ export class Response {
 
   /** Sends the head now, before any body: the response is streamed from here on. */
   flushHeaders(): void {
-    if (this.finished || this.ending === true) throw errors.alreadySent();
+    if (this.done || this.ending === true) throw errors.alreadySent();
     this.streamed ??= this.start();
   }
 
@@ -405,7 +409,7 @@ export class Response {
 
   /** @internal The handler failed after the head went out: cut the response off. */
   abortStream(): void {
-    if (this.finished || this.streamed === undefined) return;
+    if (this.done || this.streamed === undefined) return;
     this.finish();
     if (!this.closed && !this.streamed.discard) this.out.writeStreamMark(this, PART_ABORT);
   }
@@ -484,7 +488,7 @@ export class Response {
   }
 
   private finish(): void {
-    this.finished = true;
+    this.done = true;
     const life = this.life;
     if (life?.inFlight !== undefined) {
       life.inFlight.delete(this);

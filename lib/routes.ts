@@ -1,7 +1,7 @@
 // The app's routes as the core and the dispatcher see them: each route a handler id, its handler
 // wrapped in the hooks of its scope (rebuilt when those change), and the JS routes for what no route
 // takes (a not-found handler, or hooks that must see 404s and 405s too).
-import type { ErrorHandler, Fail, Handler, Route } from './dispatch.js';
+import type { ErrorHandler, Fail, Route, RouteHandler as Handler } from './dispatch.js';
 import { errors } from './errors.js';
 import { withHooks, type HookFailures } from './hooks.js';
 import type { NativeRouteBody, NativeServer } from './native.js';

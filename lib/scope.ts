@@ -1,7 +1,8 @@
 // A scope of routes, hooks and error and not-found handlers, as fastify encapsulates them: what a
 // scope registers applies to its routes and its child scopes' routes, never to its parent's or its
 // siblings'. The app is the root scope; app.register(plugin, { prefix }) makes a child.
-import type { ErrorHandler, Handler } from './dispatch.js';
+import type { ErrorHandler, Handler, RouteHandler } from './dispatch.js';
+import type { ParamsOf } from './params.js';
 import { errors } from './errors.js';
 import { checkHook, noHooks, type HookName, type Hooks, type RequestHook, type ResponseHook, type SendHook } from './hooks.js';
 
@@ -31,7 +32,7 @@ export type Plugin<S extends Scope = Scope> = (scope: S, options: RegisterOption
 export interface Registry {
   /** Throws UVHTTP_ERR_SERVER_CLOSED once the server closed. */
   checkOpen(what: string): void;
-  addRoute(scope: Scope, method: string, path: string, handler: Handler, options: RouteOptions | undefined): void;
+  addRoute(scope: Scope, method: string, path: string, handler: RouteHandler, options: RouteOptions | undefined): void;
   /** The scope's hooks or error handler changed: its routes and its children's are rebuilt. */
   scopeChanged(scope: Scope): void;
   /** A plugin still running (async): listen() waits for it. */
@@ -49,7 +50,7 @@ function checkPrefix(prefix: unknown): string {
 export class Scope {
   /** @internal */ readonly hooks: Hooks = noHooks();
   /** @internal */ errorHandler?: ErrorHandler;
-  /** @internal */ notFoundHandler?: Handler;
+  /** @internal */ notFoundHandler?: RouteHandler;
   /** @internal */ readonly children: Scope[] = [];
 
   /** @internal */
@@ -60,37 +61,37 @@ export class Scope {
     /** @internal */ readonly parent?: Scope,
   ) {}
 
-  route(method: string, path: string, handler: Handler, options?: RouteOptions): this {
+  route<P extends string>(method: string, path: P, handler: Handler<ParamsOf<P>>, options?: RouteOptions): this {
     if (typeof method !== 'string' || !METHOD.test(method)) throw errors.invalidArgument('method', 'an upper-case HTTP method token');
     if (typeof path !== 'string') throw errors.invalidArgument('path', 'a string');
     if (typeof handler !== 'function') throw errors.invalidArgument('handler', 'a function');
     // Under a prefix, '/' is the prefix itself.
     const full = this.prefix === '' ? path : path === '/' ? this.prefix : this.prefix + path;
-    this.registry.addRoute(this, method, full, handler, options);
+    this.registry.addRoute(this, method, full, handler as RouteHandler, options);
     return this;
   }
 
-  get(path: string, handler: Handler, options?: RouteOptions): this {
+  get<P extends string>(path: P, handler: Handler<ParamsOf<P>>, options?: RouteOptions): this {
     return this.route('GET', path, handler, options);
   }
 
-  post(path: string, handler: Handler, options?: RouteOptions): this {
+  post<P extends string>(path: P, handler: Handler<ParamsOf<P>>, options?: RouteOptions): this {
     return this.route('POST', path, handler, options);
   }
 
-  put(path: string, handler: Handler, options?: RouteOptions): this {
+  put<P extends string>(path: P, handler: Handler<ParamsOf<P>>, options?: RouteOptions): this {
     return this.route('PUT', path, handler, options);
   }
 
-  patch(path: string, handler: Handler, options?: RouteOptions): this {
+  patch<P extends string>(path: P, handler: Handler<ParamsOf<P>>, options?: RouteOptions): this {
     return this.route('PATCH', path, handler, options);
   }
 
-  delete(path: string, handler: Handler, options?: RouteOptions): this {
+  delete<P extends string>(path: P, handler: Handler<ParamsOf<P>>, options?: RouteOptions): this {
     return this.route('DELETE', path, handler, options);
   }
 
-  options(path: string, handler: Handler, options?: RouteOptions): this {
+  options<P extends string>(path: P, handler: Handler<ParamsOf<P>>, options?: RouteOptions): this {
     return this.route('OPTIONS', path, handler, options);
   }
 
@@ -133,7 +134,7 @@ export class Scope {
   setNotFoundHandler(fn: Handler): this {
     if (typeof fn !== 'function') throw errors.invalidArgument('not-found handler', 'a function');
     this.registry.checkOpen('setNotFoundHandler()');
-    this.notFoundHandler = fn;
+    this.notFoundHandler = fn as RouteHandler;
     this.registry.scopeChanged(this);
     return this;
   }
