@@ -98,6 +98,58 @@ describe('examples', () => {
     expect(await tryConnect(ex.port)).toBe('ECONNREFUSED');
   });
 
+  it('rest-api.js: JSON errors, CORS, a cookie session and an upload', async () => {
+    const ex = await start('rest-api.js');
+    const base = `http://127.0.0.1:${ex.port}`;
+
+    const list = await fetch(`${base}/api/todos`);
+    expect(await list.json()).toEqual([{ id: '1', title: 'try uvhttp', done: false }]);
+    expect(list.headers.get('access-control-allow-origin')).toBe('*');
+
+    const preflight = await fetch(`${base}/api/todos`, { method: 'OPTIONS' });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+
+    const created = await fetch(`${base}/api/todos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":"write docs"}' });
+    expect(created.status).toBe(201);
+    const todo = (await created.json()) as { id: string; title: string };
+    expect(todo.title).toBe('write docs');
+    expect((await (await fetch(`${base}/api/todos/${todo.id}`)).json())).toMatchObject({ title: 'write docs' });
+
+    const invalid = await fetch(`${base}/api/todos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":""}' });
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toEqual({ error: 'title must be a non-empty string' });
+    expect(invalid.headers.get('access-control-allow-origin')).toBe('*'); // CORS on an error too
+
+    const wrongType = await fetch(`${base}/api/todos`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    expect(wrongType.status).toBe(415);
+    expect(await wrongType.json()).toMatchObject({ code: 'UVHTTP_ERR_UNSUPPORTED_MEDIA_TYPE' });
+
+    const missing = await fetch(`${base}/api/nothing`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'no route for GET /api/nothing' });
+    expect(missing.headers.get('access-control-allow-origin')).toBe('*');
+
+    expect((await fetch(`${base}/api/me`)).status).toBe(401);
+    const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"ada"}' });
+    const sid = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    expect(sid).toMatch(/^sid=[0-9a-f-]{36}$/);
+    expect(await (await fetch(`${base}/api/me`, { headers: { cookie: sid } })).json()).toEqual({ name: 'ada' });
+    const logout = await fetch(`${base}/api/logout`, { method: 'POST', headers: { cookie: sid } });
+    expect(logout.status).toBe(204);
+    expect(logout.headers.getSetCookie()[0]).toMatch(/^sid=; Max-Age=0/);
+    expect((await fetch(`${base}/api/me`, { headers: { cookie: sid } })).status).toBe(401);
+
+    const form = new FormData();
+    form.append('note', 'hello');
+    form.append('file', new Blob([Buffer.alloc(100_000, 7)], { type: 'application/octet-stream' }), 'blob.bin');
+    const upload = await fetch(`${base}/api/uploads`, { method: 'POST', body: form });
+    expect(await upload.json()).toEqual({ name: 'blob.bin', type: 'application/octet-stream', size: 100_000, note: 'hello' });
+
+    expect(await ex.stop()).toBe(0);
+    expect(await tryConnect(ex.port)).toBe('ECONNREFUSED');
+  });
+
   it('app.js: the npm start app', async () => {
     const ex = await start('app.js');
     const base = `http://127.0.0.1:${ex.port}`;
