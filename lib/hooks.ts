@@ -148,7 +148,7 @@ export function withHooks(handler: Handler, hooks: Hooks, failures: HookFailures
   };
 }
 
-/** A hook answered: the handler does not run. */
+/** A hook answered, or the client left while one ran: the handler does not run. */
 function answered(res: Response): boolean {
-  return res.finished || res.ending || res.headersSent;
+  return res.finished || res.ending === true || res.headersSent || res.closed;
 }

@@ -1,5 +1,6 @@
 // Hooks, scopes, error and not-found handlers, over real sockets: what each hook sees and may change,
 // which scope's hooks a request runs, and what other scopes and the native routes must not run.
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServer, startApp, type Started } from '../helpers/app.js';
 import { buildRequest, get, headerValues, rawRequest, show, sleep } from '../helpers/http.js';
@@ -328,5 +329,40 @@ describe('misuse of the server object', () => {
     const third = createServer();
     await expect(third.listen({ prot: 1 } as never)).rejects.toMatchObject({ code: 'UVHTTP_ERR_UNKNOWN_OPTION', message: expect.stringContaining('"port"') });
     await third.close();
+  });
+});
+
+describe('hooks and clients that leave', () => {
+  it('a client gone while an async onRequest waits: the handler does not run, the server goes on', async () => {
+    let handlerRan = 0;
+    let open!: () => void;
+    const waiting = new Promise<void>((resolve) => (open = resolve));
+    let entered!: () => void;
+    const inHook = new Promise<void>((resolve) => (entered = resolve));
+    const s = await startApp((app) => {
+      app.addHook('onRequest', async (req: any) => {
+        if (req.path !== '/slow') return;
+        entered();
+        await waiting;
+      });
+      app.get('/slow', () => {
+        handlerRan++;
+        return 'slow';
+      });
+      app.get('/fast', () => 'fast');
+    });
+    try {
+      const sock = connect(s.port, '127.0.0.1');
+      sock.write(get('/slow'));
+      await inHook;
+      sock.destroy();
+      await sleep(50); // the core sees the close and aborts the response
+      open();
+      await sleep(20);
+      expect(handlerRan).toBe(0);
+      expect(text(await one(s.port, get('/fast')))).toBe('fast');
+    } finally {
+      await s.close();
+    }
   });
 });
