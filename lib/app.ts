@@ -20,7 +20,9 @@ export type { RouteOptions } from './scope.js';
 const LISTEN_OPTIONS: readonly string[] = ['port', 'host'];
 
 export interface StaticOptions {
+  /** Default 200; 204 and 304 are sent without a body. */
   status?: number;
+  /** Fields of the response; a Content-Type here replaces the default (text/plain for a string body, octet-stream for bytes). */
   headers?: Record<string, string | number>;
 }
 
@@ -33,7 +35,9 @@ export interface CloseOptions {
 }
 
 export interface ListenOptions {
+  /** Default 0: a free port, reported by the promise listen() returns. */
   port?: number;
+  /** An address or a name to resolve; default 0.0.0.0 (every IPv4 address). */
   host?: string;
 }
 
@@ -142,6 +146,10 @@ export class App extends Scope {
     return this;
   }
 
+  /**
+   * Starts accepting connections once every async plugin has registered; resolves with the address
+   * and port bound. One server listens once (UVHTTP_ERR_ALREADY_LISTENING).
+   */
   async listen(options: ListenOptions = {}): Promise<{ address: string; port: number }> {
     if (options === null || typeof options !== 'object') throw errors.invalidArgument('options', 'an object');
     for (const key of Object.keys(options)) if (!LISTEN_OPTIONS.includes(key)) throw errors.unknownOption(key, LISTEN_OPTIONS, 'listen option');
@@ -195,6 +203,7 @@ export class App extends Scope {
     return this.closing;
   }
 
+  /** Counters kept natively, plus handlerTimeouts (see the README's Stats). */
   stats(): Stats {
     return { ...this.native.stats(), handlerTimeouts: this.inFlight.timeouts };
   }

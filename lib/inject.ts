@@ -10,17 +10,20 @@ export interface InjectOptions {
   method?: string;
   /** The request-target: path and query. Default '/'. */
   url?: string;
+  /** Request header fields; Host defaults to localhost. */
   headers?: Record<string, string | string[]>;
   /** A string or bytes as they are; anything else as JSON (with Content-Type application/json unless set). */
   body?: unknown;
 }
 
 export interface InjectResponse {
+  /** The status the server sent. */
   statusCode: number;
   /** Names lower-cased; Set-Cookie as an array. */
   headers: Record<string, string | string[] | undefined>;
   /** The body decoded as UTF-8. */
   body: string;
+  /** The body's bytes. */
   rawBody: Buffer;
   /** The body parsed as JSON. */
   json(): unknown;

@@ -127,6 +127,7 @@ export class Request<Params = Record<string, string>> {
     private readonly route: RouteInfo,
   ) {}
 
+  /** The request method as sent (`GET`, `POST`, a custom token). */
   get method(): string {
     this.check();
     if (this._method === undefined) {
@@ -151,12 +152,14 @@ export class Request<Params = Record<string, string>> {
     return this._url;
   }
 
+  /** The URL's path: `req.url` without its query. */
   get path(): string {
     const url = this.url;
     const n = this.pathLength(url);
     return n === url.length ? url : url.slice(0, n);
   }
 
+  /** The query string parsed into an object on first read (`a=1&a=2` gives `{ a: ['1', '2'] }`). */
   get query(): Query {
     this.check();
     if (this._query === undefined) {
@@ -320,6 +323,7 @@ export class Request<Params = Record<string, string>> {
     return Buffer.from(this.bytes());
   }
 
+  /** The body decoded as UTF-8 (a streamed body is read to its end first). */
   text(): Promise<string> {
     if (this.streamed !== undefined) return this.readAll().then((b) => b.toString('utf8'));
     return Promise.resolve(this.bytes().toString('utf8'));

@@ -159,12 +159,14 @@ export class Response {
     this.release((w) => w.resolve());
   }
 
+  /** Sets the status (200–999; default 200). Throws once a streamed response's head went out. */
   status(code: number): this {
     if (this.streamed !== undefined) throw errors.headersSent();
     this.code = checkStatus(code);
     return this;
   }
 
+  /** The status set so far (200 unless changed). */
   get statusCode(): number {
     return this.code;
   }

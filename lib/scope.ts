@@ -61,6 +61,10 @@ export class Scope {
     /** @internal */ readonly parent?: Scope,
   ) {}
 
+  /**
+   * A JS route for any method token (`OPTIONS`, `PURGE`, …): `:param` segments and a trailing `*`
+   * (see docs/routing.md); req.params is typed from the path. A duplicate or an impossible path throws.
+   */
   route<P extends string>(method: string, path: P, handler: Handler<ParamsOf<P>>, options?: RouteOptions): this {
     if (typeof method !== 'string' || !METHOD.test(method)) throw errors.invalidArgument('method', 'an upper-case HTTP method token');
     if (typeof path !== 'string') throw errors.invalidArgument('path', 'a string');
@@ -71,26 +75,32 @@ export class Scope {
     return this;
   }
 
+  /** A GET route (see route()). */
   get<P extends string>(path: P, handler: Handler<ParamsOf<P>>, options?: RouteOptions): this {
     return this.route('GET', path, handler, options);
   }
 
+  /** A POST route (see route()). */
   post<P extends string>(path: P, handler: Handler<ParamsOf<P>>, options?: RouteOptions): this {
     return this.route('POST', path, handler, options);
   }
 
+  /** A PUT route (see route()). */
   put<P extends string>(path: P, handler: Handler<ParamsOf<P>>, options?: RouteOptions): this {
     return this.route('PUT', path, handler, options);
   }
 
+  /** A PATCH route (see route()). */
   patch<P extends string>(path: P, handler: Handler<ParamsOf<P>>, options?: RouteOptions): this {
     return this.route('PATCH', path, handler, options);
   }
 
+  /** A DELETE route (see route()). */
   delete<P extends string>(path: P, handler: Handler<ParamsOf<P>>, options?: RouteOptions): this {
     return this.route('DELETE', path, handler, options);
   }
 
+  /** A OPTIONS route (see route()). */
   options<P extends string>(path: P, handler: Handler<ParamsOf<P>>, options?: RouteOptions): this {
     return this.route('OPTIONS', path, handler, options);
   }
@@ -102,8 +112,11 @@ export class Scope {
    * new body) or change status and headers; onResponse runs once the response went to the
    * connection. Any may be async. Native static routes and files run no hooks.
    */
+  /** onRequest, preHandler: before the handler; answering with `res` skips it. */
   addHook(name: 'onRequest' | 'preHandler', fn: RequestHook): this;
+  /** onSend: sees each whole response's body; return another to replace it. */
   addHook(name: 'onSend', fn: SendHook): this;
+  /** onResponse: after the response went to the connection. */
   addHook(name: 'onResponse', fn: ResponseHook): this;
   addHook(name: HookName, fn: RequestHook | SendHook | ResponseHook): this {
     const which = checkHook(name, fn);
