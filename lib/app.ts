@@ -14,6 +14,7 @@ import { defaultOnError, handlerTimeout, nativeOptions, type ServerOptions } fro
 import { Output } from './output.js';
 import { registered, Routes } from './routes.js';
 import { Scope, type RouteOptions } from './scope.js';
+import { trustOf } from './trust-proxy.js';
 
 export type { RouteOptions } from './scope.js';
 
@@ -69,7 +70,7 @@ function core(serverOptions: ServerOptions, resolveClosed: () => void) {
       process.emitWarning(`uvhttp: onError threw: ${String(hookError)}`);
     }
   };
-  const routes = new Routes(native, fail, observe);
+  const routes = new Routes(native, fail, observe, trustOf(serverOptions.trustProxy));
   dispatch = createDispatcher(routes.list, new Output(native), inFlight, fail, native);
   return { native, routes, inFlight };
 }

@@ -17,6 +17,7 @@ export type { ParamsOf } from './params.js';
 export type { Coding, FileCacheOptions, ServeDirOptions } from './files.js';
 export type { FileStats } from './native.js';
 export type { ServerOptions } from './options.js';
+export type { TrustProxy } from './trust-proxy.js';
 export { Request } from './request.js';
 // Names of their own beside Request and Response, which shadow the fetch globals where imported.
 export { Request as UvhttpRequest } from './request.js';

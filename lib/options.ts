@@ -2,6 +2,7 @@
 import { errors } from './errors.js';
 import type { ErrorHook } from './dispatch.js';
 import { fileCacheOptions, type FileCacheOptions } from './files.js';
+import type { TrustProxy } from './trust-proxy.js';
 
 export interface ServerOptions {
   /** Largest request body buffered for a handler, in bytes (default 1 MiB); larger gets 413. */
@@ -40,6 +41,12 @@ export interface ServerOptions {
    * then a duplicate. Files under app.serveDir are not affected.
    */
   ignoreTrailingSlash?: boolean;
+  /**
+   * Which peers are proxies whose X-Forwarded-For/-Proto/-Host to believe for req.ip, req.ips,
+   * req.protocol and req.host (default false: none). true, a hop count, or addresses, CIDR ranges and
+   * 'loopback' | 'linklocal' | 'uniquelocal', as Express and fastify take it.
+   */
+  trustProxy?: TrustProxy;
 }
 
 const NUMERIC = [
@@ -53,7 +60,7 @@ const NUMERIC = [
 ] as const;
 
 /** Every option createServer() takes: any other name is a mistake worth saying so. */
-export const SERVER_OPTIONS: readonly string[] = [...NUMERIC, 'handlerTimeout', 'onError', 'onClientError', 'fileCache', 'ignoreTrailingSlash'];
+export const SERVER_OPTIONS: readonly string[] = [...NUMERIC, 'handlerTimeout', 'onError', 'onClientError', 'fileCache', 'ignoreTrailingSlash', 'trustProxy'];
 
 /** handlerTimeout, checked: JS keeps it, the core never sees it. */
 export function handlerTimeout(options: ServerOptions): number {

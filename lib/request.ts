@@ -7,6 +7,7 @@
 // every epoch.
 import { parse as parseQuery } from 'node:querystring';
 import { parseCookie } from 'cookie';
+import { chain, type Trust } from './trust-proxy.js';
 import type { FastBuffer } from './bytes.js';
 import { errors } from './errors.js';
 import type { RequestBody } from './request-body.js';
@@ -34,6 +35,8 @@ export type Query = Record<string, string | string[]>;
 export interface RouteInfo {
   readonly paramNames: readonly string[];
   readonly peer?: (slot: number, serialLo: number, serialHi: number) => { address: string; port: number } | undefined;
+  /** The server's trustProxy, when set. */
+  readonly trust?: Trust;
 }
 
 /** Limits of req.formData(). */
@@ -264,11 +267,52 @@ export class Request<Params = Record<string, string>> {
     return this.streamed !== undefined;
   }
 
-  /** The client's IP address: the peer of the connection (a proxy's when behind one). Asked of the core when read. */
+  /**
+   * The client's IP address: the connection's peer, or behind proxies trusted by the trustProxy
+   * option, the address X-Forwarded-For gives for the first hop not trusted. Asked of the core when
+   * read; undefined for a connection without one (app.inject).
+   */
   get ip(): string | undefined {
+    const hops = this.hops();
+    return hops[hops.length - 1];
+  }
+
+  /** With trustProxy: the forwarded addresses, the client's first, up to the nearest proxy; else []. */
+  get ips(): string[] {
+    return this.hops().slice(1).reverse();
+  }
+
+  /** 'http', or behind a trusted proxy the scheme X-Forwarded-Proto names ('https'). */
+  get protocol(): string {
+    const proto = this.fromProxy('x-forwarded-proto');
+    return proto === undefined ? 'http' : proto.toLowerCase();
+  }
+
+  /** The Host field, or behind a trusted proxy X-Forwarded-Host. */
+  get host(): string | undefined {
+    return this.fromProxy('x-forwarded-host') ?? this.header('host');
+  }
+
+  /** The connection's peer. */
+  private peerAddress(): string | undefined {
     this.check();
     const m = this.meta;
     return this.route.peer?.(m[this.rec + REQ_CONN], m[this.rec + REQ_SERIAL_LO], m[this.rec + REQ_SERIAL_HI])?.address;
+  }
+
+  private hops(): string[] {
+    const trust = this.route.trust;
+    return chain(this.peerAddress(), trust === undefined ? undefined : this.header('x-forwarded-for'), trust);
+  }
+
+  /** A forwarded field's first value, when the peer is a trusted proxy. */
+  private fromProxy(name: string): string | undefined {
+    const trust = this.route.trust;
+    if (trust === undefined) return undefined;
+    const peer = this.peerAddress();
+    if (peer === undefined || !trust(peer, 0)) return undefined;
+    const v = this.header(name)?.split(',')[0]?.trim();
+    return v === '' ? undefined : v;
   }
 
   /** The Cookie header's pairs, decoded (the `cookie` package's parser); {} without one. */

@@ -8,6 +8,7 @@ import type { NativeRouteBody, NativeServer } from './native.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
 import type { Registry, RouteOptions, Scope } from './scope.js';
+import type { Trust } from './trust-proxy.js';
 
 /** A route's param names in path order, as the core returns their values; a trailing `*` is named '*'. */
 function paramNames(path: string): string[] {
@@ -76,6 +77,7 @@ export class Routes implements Registry {
     private readonly native: NativeServer,
     private readonly fail: Fail,
     private readonly observe: Observe,
+    private readonly trust: Trust | undefined,
   ) {
     this.peer = (slot, lo, hi) => native.peer(slot, lo, hi);
   }
@@ -114,7 +116,7 @@ export class Routes implements Registry {
   }
 
   private add(scope: Scope, handler: Handler, names: string[]): void {
-    const entry: Entry = { scope, handler, route: { handler, paramNames: names, peer: this.peer } };
+    const entry: Entry = { scope, handler, route: { handler, paramNames: names, peer: this.peer, trust: this.trust } };
     this.compose(entry);
     this.list.push(entry.route);
     this.entries.push(entry);
@@ -155,9 +157,9 @@ export class Routes implements Registry {
   // (which sees every response of its scope, these included). Until then they stay native.
   private installNotFound(): void {
     const notFound = this.list.length;
-    this.list.push({ handler: (req, res) => this.notFound(req, res, 404), paramNames: [], peer: this.peer });
+    this.list.push({ handler: (req, res) => this.notFound(req, res, 404), paramNames: [], peer: this.peer, trust: this.trust });
     const notAllowed = this.list.length;
-    this.list.push({ handler: (req, res) => this.notFound(req, res, 405), paramNames: [], peer: this.peer });
+    this.list.push({ handler: (req, res) => this.notFound(req, res, 405), paramNames: [], peer: this.peer, trust: this.trust });
     this.notFoundIds = { notFound, notAllowed };
     if (this.fetchId === undefined) this.native.setFallback(notFound);
     this.native.setNotAllowed(notAllowed);
