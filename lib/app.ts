@@ -15,6 +15,7 @@ import { Output } from './output.js';
 import { registered, Routes } from './routes.js';
 import { Scope, type RouteOptions } from './scope.js';
 import { trustOf } from './trust-proxy.js';
+import { Metrics } from './metrics.js';
 
 export type { RouteOptions } from './scope.js';
 
@@ -70,26 +71,29 @@ function core(serverOptions: ServerOptions, resolveClosed: () => void) {
       process.emitWarning(`uvhttp: onError threw: ${String(hookError)}`);
     }
   };
-  const routes = new Routes(native, fail, observe, trustOf(serverOptions.trustProxy));
+  const metrics = new Metrics(serverOptions.metrics);
+  const routes = new Routes(native, fail, observe, trustOf(serverOptions.trustProxy), metrics);
   dispatch = createDispatcher(routes.list, new Output(native), inFlight, fail, native);
-  return { native, routes, inFlight };
+  return { native, routes, inFlight, metrics };
 }
 
 export class App extends Scope {
   private readonly native: InstanceType<typeof NativeServer>;
   private readonly routes: Routes;
   private readonly inFlight: InFlight;
+  private readonly metered: Metrics;
   private closing?: Promise<void>;
   private listening = false;
   private resolveClosed?: () => void;
 
   constructor(serverOptions: ServerOptions = {}) {
     let resolveClosed: (() => void) | undefined;
-    const { native, routes, inFlight } = core(serverOptions, () => resolveClosed?.());
+    const { native, routes, inFlight, metrics } = core(serverOptions, () => resolveClosed?.());
     super(routes, '');
     this.native = native;
     this.routes = routes;
     this.inFlight = inFlight;
+    this.metered = metrics;
     routes.setRoot(this);
     resolveClosed = () => this.resolveClosed?.();
   }
@@ -202,6 +206,15 @@ export class App extends Scope {
       this.native.close(timeout > 0 ? Math.max(1, Math.ceil(timeout)) : 0);
     }
     return this.closing;
+  }
+
+  /**
+   * The stats in the Prometheus text format (0.0.4), with the handler latency histogram when the
+   * metrics option asks for it: `app.get('/metrics', (req, res) => res.header('content-type',
+   * METRICS_CONTENT_TYPE).end(app.metrics()))`.
+   */
+  metrics(): string {
+    return this.metered.text(this.stats());
   }
 
   /** Counters kept natively, plus handlerTimeouts (see the README's Stats). */

@@ -18,6 +18,8 @@ export type { Coding, FileCacheOptions, ServeDirOptions } from './files.js';
 export type { FileStats } from './native.js';
 export type { ServerOptions } from './options.js';
 export type { TrustProxy } from './trust-proxy.js';
+export { METRICS_CONTENT_TYPE } from './metrics.js';
+export type { MetricsOptions } from './metrics.js';
 export { Request } from './request.js';
 // Names of their own beside Request and Response, which shadow the fetch globals where imported.
 export { Request as UvhttpRequest } from './request.js';

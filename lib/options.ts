@@ -3,6 +3,7 @@ import { errors } from './errors.js';
 import type { ErrorHook } from './dispatch.js';
 import { fileCacheOptions, type FileCacheOptions } from './files.js';
 import type { TrustProxy } from './trust-proxy.js';
+import type { MetricsOptions } from './metrics.js';
 
 export interface ServerOptions {
   /** Largest request body buffered for a handler, in bytes (default 1 MiB); larger gets 413. */
@@ -47,6 +48,8 @@ export interface ServerOptions {
    * 'loopback' | 'linklocal' | 'uniquelocal', as Express and fastify take it.
    */
   trustProxy?: TrustProxy;
+  /** What app.metrics() measures beyond the stats: { handlerLatency?: boolean, buckets?: seconds[] }. */
+  metrics?: MetricsOptions;
 }
 
 const NUMERIC = [
@@ -60,7 +63,7 @@ const NUMERIC = [
 ] as const;
 
 /** Every option createServer() takes: any other name is a mistake worth saying so. */
-export const SERVER_OPTIONS: readonly string[] = [...NUMERIC, 'handlerTimeout', 'onError', 'onClientError', 'fileCache', 'ignoreTrailingSlash', 'trustProxy'];
+export const SERVER_OPTIONS: readonly string[] = [...NUMERIC, 'handlerTimeout', 'onError', 'onClientError', 'fileCache', 'ignoreTrailingSlash', 'trustProxy', 'metrics'];
 
 /** handlerTimeout, checked: JS keeps it, the core never sees it. */
 export function handlerTimeout(options: ServerOptions): number {

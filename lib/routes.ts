@@ -9,6 +9,7 @@ import type { Request } from './request.js';
 import type { Response } from './response.js';
 import type { Registry, RouteOptions, Scope } from './scope.js';
 import type { Trust } from './trust-proxy.js';
+import type { Metrics } from './metrics.js';
 
 /** A route's param names in path order, as the core returns their values; a trailing `*` is named '*'. */
 function paramNames(path: string): string[] {
@@ -78,6 +79,7 @@ export class Routes implements Registry {
     private readonly fail: Fail,
     private readonly observe: Observe,
     private readonly trust: Trust | undefined,
+    private readonly metrics: Metrics,
   ) {
     this.peer = (slot, lo, hi) => native.peer(slot, lo, hi);
   }
@@ -143,7 +145,7 @@ export class Routes implements Registry {
   private compose(entry: Entry): void {
     const route = entry.route;
     route.errorHandler = entry.scope.nearestErrorHandler();
-    route.handler = withHooks(entry.handler, entry.scope.chain(), this.failures(route));
+    route.handler = withHooks(entry.handler, this.metrics.timed(entry.scope.chain()), this.failures(route));
   }
 
   private failures(route: Route): HookFailures {
@@ -185,7 +187,7 @@ export class Routes implements Registry {
       res.end(status === 404 ? 'Not Found' : 'Method Not Allowed');
       return undefined;
     };
-    const wrapped = withHooks(answer, scope.chain(), this.failures(route));
+    const wrapped = withHooks(answer, this.metrics.timed(scope.chain()), this.failures(route));
     // Its failures are the scope's, not the shared not-found route's.
     return (req, res) => {
       let result: unknown;
