@@ -177,6 +177,14 @@ export class App extends Scope {
   }
 
   /**
+   * True once close() was called: for a readiness route that answers 503 while the server drains
+   * (a load balancer then stops sending it new requests).
+   */
+  get draining(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /**
    * Sends a request through the server as a client would (the parser, router, hooks, handlers and
    * the response as written) without listening on a port: for tests. Takes the request-target alone
    * or { method, url, headers, body }.

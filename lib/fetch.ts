@@ -33,6 +33,14 @@ export interface ServeOptions extends ServerOptions {
    * README), as @hono/node-server does. false leaves the global alone.
    */
   overrideGlobalObjects?: boolean;
+  /**
+   * Default true: on SIGTERM or SIGINT the server drains (stops accepting, finishes what is in
+   * flight, up to shutdownTimeout) and then, unless the app listens for that signal itself, the
+   * process exits with 0. false leaves signals alone.
+   */
+  signals?: boolean;
+  /** Milliseconds a signal's drain waits for in-flight responses before closing what is left (default 10000). */
+  shutdownTimeout?: number;
 }
 
 export interface AddressInfo {
@@ -182,7 +190,8 @@ function describe(value: unknown): string {
   return (value as object).constructor?.name ?? 'object';
 }
 
-const SERVE_OPTIONS: readonly string[] = ['fetch', 'port', 'hostname', 'overrideGlobalObjects', ...SERVER_OPTIONS];
+const SERVE_OPTIONS: readonly string[] = ['fetch', 'port', 'hostname', 'overrideGlobalObjects', 'signals', 'shutdownTimeout', ...SERVER_OPTIONS];
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
 /**
  * Starts a server that sends every request to a fetch handler, as @hono/node-server's serve() does:
@@ -191,7 +200,9 @@ const SERVE_OPTIONS: readonly string[] = ['fetch', 'port', 'hostname', 'override
 export function serve(options: ServeOptions, onListen?: (info: AddressInfo) => void): Server {
   if (options === null || typeof options !== 'object') throw errors.invalidArgument('options', 'an object');
   for (const key of Object.keys(options)) if (!SERVE_OPTIONS.includes(key)) throw errors.unknownOption(key, SERVE_OPTIONS);
-  const { fetch, port = 3000, hostname = '0.0.0.0', overrideGlobalObjects = true, ...serverOptions } = options;
+  const { fetch, port = 3000, hostname = '0.0.0.0', overrideGlobalObjects = true, signals = true, shutdownTimeout = 10_000, ...serverOptions } = options;
+  if (typeof signals !== 'boolean') throw errors.invalidOption('signals', 'a boolean');
+  if (!Number.isInteger(shutdownTimeout) || shutdownTimeout < 0) throw errors.invalidOption('shutdownTimeout', 'a non-negative integer of milliseconds');
   if (typeof fetch !== 'function') throw errors.invalidOption('fetch', 'a function');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw errors.invalidOption('port', 'an integer from 0 to 65535');
   if (typeof hostname !== 'string' || hostname === '') throw errors.invalidOption('hostname', 'a non-empty string');
@@ -199,8 +210,16 @@ export function serve(options: ServeOptions, onListen?: (info: AddressInfo) => v
   if (typeof overrideGlobalObjects !== 'boolean') throw errors.invalidOption('overrideGlobalObjects', 'a boolean');
   const app = new App(serverOptions).fetch(fetch);
   const restore = overrideGlobalObjects ? installGlobalResponse() : undefined;
+  // A signal drains the server, then ends the process unless the app handles that signal itself.
+  const onSignal = (signal: NodeJS.Signals) => {
+    void shutdown({ timeout: shutdownTimeout }).then(() => {
+      if (process.listenerCount(signal) === 0) process.exit(0);
+    });
+  };
+  if (signals) for (const s of SIGNALS) process.once(s, onSignal);
   const closed = () => {
     restore?.();
+    for (const s of SIGNALS) process.removeListener(s, onSignal);
   };
   let bound: AddressInfo | undefined;
   const ready = app.listen({ port, host: hostname }).then((info) => {
@@ -219,13 +238,16 @@ export function serve(options: ServeOptions, onListen?: (info: AddressInfo) => v
     get address() {
       return bound?.address;
     },
-    // After a failed listen there is still the server to close.
-    close: () =>
-      ready
-        .then(
-          () => app.close(),
-          () => app.close(),
-        )
-        .finally(closed),
+    close: () => shutdown({}),
   };
+
+  // After a failed listen there is still the server to close.
+  function shutdown(options: { timeout?: number }): Promise<void> {
+    return ready
+      .then(
+        () => app.close(options),
+        () => app.close(options),
+      )
+      .finally(closed);
+  }
 }
