@@ -1,19 +1,27 @@
 #!/usr/bin/env node
 // `npx uvhttp serve [dir]`: serves a directory with app.serveDir until SIGINT or SIGTERM.
+// `npx uvhttp app.js`: runs an app module (a fetch handler object or an App) until SIGINT or SIGTERM.
 // Arguments are checked before the addon loads, so `--help` and a bad flag answer on any machine.
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const USAGE = `Usage: uvhttp serve [dir] [options]
+       uvhttp <app.js | app.ts> [--port <n>] [--host <addr>]
 
-Serves the files under dir (default: the current directory) over HTTP/1.1.
+serve: serves the files under dir (default: the current directory) over HTTP/1.1.
+
+<app>: runs the module's default export: an object with a fetch(request) method (the
+Bun and srvx convention, e.g. a Hono app) or an App from createServer(). A .ts file needs
+a Node that strips types (22.18+, or 22.6+ with --experimental-strip-types). The port
+defaults to $PORT, else 3000.
 
 Options:
   -p, --port <n>             port to listen on, 0 picks a free one (default 8080)
       --host <addr>          address to listen on (default 0.0.0.0, every interface)
-      --prefix <path>        URL path the directory is served under (default /)
+      --prefix <path>        URL path the directory is served under (default /; serve only)
       --spa [file]           answer a page request (Accept: text/html) for a missing path
                              with file, relative to dir (default index.html); the file is
                              taken as --spa's value when it ends in .html or .htm, or as --spa=<file>
@@ -21,8 +29,8 @@ Options:
   -h, --help                 print this and exit
 
 Stops (closing the server, exit code 0) on SIGINT (Ctrl-C) and SIGTERM.
-Exit codes: 0 stopped by a signal, or --help; 1 the directory or the address cannot
-be used; 2 a bad argument.
+Exit codes: 0 stopped by a signal, or --help; 1 the directory, the app module or the
+address cannot be used; 2 a bad argument.
 `;
 
 /** An error whose message is for the user, with the exit code it ends the process with. */
@@ -39,6 +47,8 @@ const usage = (message: string) => new Exit(`uvhttp: ${message}\nRun \`uvhttp --
 
 interface Command {
   help: boolean;
+  /** An app module to run instead of a directory to serve. */
+  app?: string;
   dir: string;
   port: number;
   host: string;
@@ -84,10 +94,19 @@ function parseCommand(args: string[]): Command {
   if (command.help) return command;
 
   const [verb, dir, ...extra] = positionals;
-  if (verb === undefined) throw usage('missing command: uvhttp serve [dir]');
-  if (verb !== 'serve') throw usage(`unknown command '${verb}' (the command is serve)`);
-  if (extra.length > 0) throw usage(`serve takes one directory, got also ${extra.map((e) => `'${e}'`).join(', ')}`);
-  if (dir !== undefined) command.dir = dir;
+  if (verb === undefined) throw usage('missing command: uvhttp serve [dir], or uvhttp <app.js>');
+  if (APP_EXTENSIONS.includes(extname(verb))) {
+    if (dir !== undefined) throw usage(`an app module takes no other argument, got also '${dir}'`);
+    for (const flag of ['prefix', 'spa', 'cache-control'] as const) {
+      if (values[flag] !== undefined) throw usage(`--${flag} is for serve, not for an app module`);
+    }
+    command.app = verb;
+    command.port = process.env.PORT !== undefined && /^\d{1,5}$/.test(process.env.PORT) ? Number(process.env.PORT) : 3000;
+  } else {
+    if (verb !== 'serve') throw usage(`unknown command '${verb}' (the command is serve, or an app module: .js, .mjs, .cjs, .ts, .mts, .cts)`);
+    if (extra.length > 0) throw usage(`serve takes one directory, got also ${extra.map((e) => `'${e}'`).join(', ')}`);
+    if (dir !== undefined) command.dir = dir;
+  }
 
   if (values.port !== undefined) {
     const port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : NaN;
@@ -116,6 +135,83 @@ function displayUrl(host: string, port: number, prefix: string): string {
   const name = wildcard ? 'localhost' : isIP(host) === 6 ? `[${host}]` : host;
   const path = prefix.endsWith('/') ? prefix : `${prefix}/`;
   return `http://${name}:${port}${path}`;
+}
+
+const APP_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
+
+interface Closable {
+  close(options?: { timeout?: number }): Promise<void>;
+}
+
+/** Runs an app module's default export until a signal. */
+async function runApp(command: Command): Promise<void> {
+  const file = resolve(command.app!);
+  let isFile = false;
+  try {
+    isFile = statSync(file).isFile();
+  } catch {
+    isFile = false;
+  }
+  if (!isFile) throw new Exit(`uvhttp: cannot run ${file}: no such file`, 1);
+  if (/\.[mc]?ts$/.test(file) && !(process.features as { typescript?: unknown }).typescript) {
+    throw new Exit(
+      `uvhttp: ${file} is TypeScript, and this Node (${process.version}) does not strip types: use Node 22.18 or later, ` +
+        'or 22.6+ with NODE_OPTIONS=--experimental-strip-types, or run the compiled .js',
+      1,
+    );
+  }
+  let exported: unknown;
+  try {
+    exported = ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
+  } catch (err) {
+    throw new Exit(`uvhttp: cannot load ${file}: ${(err as Error).stack ?? String(err)}`, 1);
+  }
+  const { serve } = await import('./index.js');
+  let server: Closable;
+  let address: string;
+  let port: number;
+  try {
+    const target = exported as { fetch?: unknown; listen?: unknown; serveDir?: unknown } | null | undefined;
+    if (target && typeof target.listen === 'function' && typeof target.serveDir === 'function') {
+      const app = target as { listen(o: { port: number; host: string }): Promise<{ address: string; port: number }> } & Closable;
+      ({ address, port } = await app.listen({ port: command.port, host: command.host }));
+      server = app;
+    } else if (target && typeof target.fetch === 'function') {
+      const handler = target as { fetch: (request: Request) => Response | Promise<Response> };
+      const s = serve({ fetch: (request) => handler.fetch(request), port: command.port, hostname: command.host, signals: false });
+      ({ address, port } = await s.ready);
+      server = { close: (o) => s.app.close(o) };
+    } else {
+      throw new Exit(`uvhttp: the default export of ${file} must be an object with a fetch(request) method, or an App from createServer()`, 1);
+    }
+  } catch (err) {
+    if (err instanceof Exit) throw err;
+    throw new Exit(`uvhttp: cannot listen on ${command.host}:${command.port}: ${(err as Error).message}`, 1);
+  }
+  stopOnSignals(server);
+  const wildcard = address === '0.0.0.0' || address === '::';
+  const url = displayUrl(isIP(command.host) === 0 ? command.host : address, port, '/');
+  console.log(`Serving ${file} at ${url}${wildcard ? ` (listening on all interfaces, port ${port})` : ''}`);
+}
+
+/** Closes on SIGINT or SIGTERM (a second one exits at once), then exits 0. */
+function stopOnSignals(server: Closable): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // A second signal while connections are still finishing: the user wants out now.
+    if (stopping) process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    stopping = true;
+    // In-flight responses get a few seconds to finish; a stalled client cannot hold the exit.
+    server.close({ timeout: 3000 }).then(
+      () => process.exit(0),
+      (err: Error) => {
+        console.error(`uvhttp: closing failed: ${err.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 async function serve(command: Command): Promise<void> {
@@ -151,22 +247,7 @@ async function serve(command: Command): Promise<void> {
     throw new Exit(`uvhttp: cannot listen on ${command.host}:${command.port}: ${(err as Error).message}`, 1);
   }
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    // A second signal while connections are still finishing: the user wants out now.
-    if (stopping) process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
-    stopping = true;
-    // In-flight responses get a few seconds to finish; a stalled client cannot hold the exit.
-    app.close({ timeout: 3000 }).then(
-      () => process.exit(0),
-      (err: Error) => {
-        console.error(`uvhttp: closing failed: ${err.message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  stopOnSignals(app);
 
   // A host name is printed as given, an address as listen() bound it.
   const wildcard = address === '0.0.0.0' || address === '::';
@@ -181,7 +262,7 @@ async function main(args: string[]): Promise<void> {
       process.stdout.write(USAGE);
       return;
     }
-    await serve(command);
+    await (command.app !== undefined ? runApp(command) : serve(command));
   } catch (err) {
     if (!(err instanceof Exit)) throw err;
     console.error(err.message);

@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runToEnd, startServe, type Served } from '../helpers/cli.js';
 import { tryConnect } from '../helpers/http.js';
@@ -169,5 +169,68 @@ describe('a directory it cannot serve exits 1', () => {
     const r = await uvhttp(['serve', join(site, 'hello.txt')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`cannot serve ${join(site, 'hello.txt')}: not a directory`);
+  });
+});
+
+describe('uvhttp <app module>', () => {
+  const apps = mkdtempSync(join(tmpdir(), 'uvhttp-cli-apps-'));
+  const index = pathToFileURL(join(root, 'dist', 'index.js')).href;
+  afterAll(() => rmSync(apps, { recursive: true, force: true }));
+
+  async function run(file: string, args: string[] = []): Promise<Served> {
+    const s = await startServe(process.execPath, [cli, file, '--port', '0', '--host', '127.0.0.1', ...args], { cwd: apps });
+    running.push(s);
+    return s;
+  }
+
+  it('runs a default export with fetch() (a fetch handler object, as Bun and srvx take it), and exits 0 on SIGTERM', async () => {
+    writeFileSync(join(apps, 'fetch.mjs'), `export default { fetch: (req) => new Response('fetch app ' + new URL(req.url).pathname) };\n`);
+    const s = await run('fetch.mjs');
+    expect(s.line).toContain(join(apps, 'fetch.mjs'));
+    expect(await (await fetch(`http://127.0.0.1:${s.port}/x`)).text()).toBe('fetch app /x');
+    const end = await s.stop('SIGTERM');
+    expect(end.code).toBe(0);
+    expect(await tryConnect(s.port)).toBe('ECONNREFUSED');
+  });
+
+  it('runs a default export that is an App, routes and all', async () => {
+    writeFileSync(
+      join(apps, 'app.mjs'),
+      `import { createServer } from ${JSON.stringify(index)};\nconst app = createServer();\napp.get('/users/:id', (req) => ({ id: req.params.id }));\nexport default app;\n`,
+    );
+    const s = await run('app.mjs');
+    expect(await (await fetch(`http://127.0.0.1:${s.port}/users/9`)).json()).toEqual({ id: '9' });
+    expect((await s.stop('SIGINT')).code).toBe(0);
+  });
+
+  it('a .ts module runs where Node strips types, and is refused with what to do where it does not', async () => {
+    writeFileSync(join(apps, 'typed.ts'), `const port: number = 1;\nexport default { fetch: (_req: Request): Response => new Response('typed ' + port) };\n`);
+    const strips = Boolean((process.features as { typescript?: unknown }).typescript);
+    const r = await runToEnd(process.execPath, [cli, 'typed.ts', '--port', '0', '--host', '127.0.0.1'], { cwd: apps }, 3_000);
+    // Serving, it is still running when runToEnd gives up; refused, it exited 1 with the reason.
+    const outcome = { code: r.code, serving: /^Serving .*typed\.ts at http/m.test(r.stdout), refused: /does not strip types: use Node 22\.18/.test(r.stderr) };
+    expect(outcome).toEqual(strips ? { code: null, serving: true, refused: false } : { code: 1, serving: false, refused: true });
+  });
+
+  it.each([
+    ['no default export', 'none.mjs', 'export const x = 1;\n', /must be an object with a fetch\(request\) method, or an App/],
+    ['a default export of the wrong kind', 'wrong.mjs', 'export default 42;\n', /must be an object with a fetch/],
+    ['a module that throws when loaded', 'throws.mjs', "throw new Error('broken module');\n", /cannot load .*broken module/s],
+  ])('%s exits 1 with a message', async (_what, file, source, message) => {
+    writeFileSync(join(apps, file), source);
+    const r = await uvhttp([join(apps, file), '--port', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('a missing module exits 1; serve-only flags and extra arguments are bad arguments (2)', async () => {
+    const missing = await uvhttp([join(apps, 'nope.js')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no such file');
+    const prefix = await uvhttp(['app.js', '--prefix', '/x']);
+    expect(prefix.code).toBe(2);
+    expect(prefix.stderr).toContain('--prefix is for serve');
+    const extra = await uvhttp(['app.js', 'more']);
+    expect(extra.code).toBe(2);
   });
 });
