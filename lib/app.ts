@@ -19,7 +19,21 @@ import { Metrics } from './metrics.js';
 
 export type { RouteOptions } from './scope.js';
 
-const LISTEN_OPTIONS: readonly string[] = ['port', 'host'];
+const LISTEN_OPTIONS: readonly string[] = ['port', 'host', 'path', 'mode', 'fd', 'systemd', 'backlog', 'reusePort'];
+
+/** The first socket systemd passed this process (sd_listen_fds: fds start at 3), taken once. */
+function systemdSocket(): number {
+  const pid = Number(process.env.LISTEN_PID);
+  const count = Number(process.env.LISTEN_FDS);
+  if (pid !== process.pid || !(count >= 1)) {
+    throw errors.invalidOption('systemd', 'used only when systemd passed a socket (LISTEN_FDS and LISTEN_PID for this process)');
+  }
+  // Not for the processes this one starts, as sd_listen_fds(1) does.
+  delete process.env.LISTEN_PID;
+  delete process.env.LISTEN_FDS;
+  delete process.env.LISTEN_FDNAMES;
+  return 3;
+}
 
 export interface StaticOptions {
   /** Default 200; 204 and 304 are sent without a body. */
@@ -39,8 +53,20 @@ export interface CloseOptions {
 export interface ListenOptions {
   /** Default 0: a free port, reported by the promise listen() returns. */
   port?: number;
-  /** An address or a name to resolve; default 0.0.0.0 (every IPv4 address). */
+  /** An address or a name to resolve; default 0.0.0.0 (every IPv4 address); '::' is dual-stack. */
   host?: string;
+  /** A Unix domain socket path instead of a TCP address; a stale socket file there is replaced. */
+  path?: string;
+  /** The Unix socket file's mode (e.g. 0o660); default: as the umask leaves it. */
+  mode?: number;
+  /** A listening socket opened by someone else (a parent process) to adopt. */
+  fd?: number;
+  /** Take the socket systemd passed (socket activation: LISTEN_FDS and LISTEN_PID). */
+  systemd?: boolean;
+  /** Length of the accept queue (default 4096, capped by the kernel's somaxconn). */
+  backlog?: number;
+  /** SO_REUSEPORT: other processes may listen on the same address, and the kernel spreads connections. */
+  reusePort?: boolean;
 }
 
 export interface Stats extends NativeStats {
@@ -160,16 +186,26 @@ export class App extends Scope {
     for (const key of Object.keys(options)) if (!LISTEN_OPTIONS.includes(key)) throw errors.unknownOption(key, LISTEN_OPTIONS, 'listen option');
     if (this.closing !== undefined) throw errors.serverClosed('listen()');
     if (this.listening) throw errors.alreadyListening();
+    const { path, fd, systemd = false, mode, backlog, reusePort = false } = options;
+    const where = [path !== undefined, fd !== undefined, systemd === true, options.port !== undefined || options.host !== undefined].filter(Boolean).length;
+    if (where > 1) throw errors.invalidOption('listen', 'one of { port, host }, { path }, { fd } or { systemd: true }');
     const port = options.port ?? 0;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw errors.invalidOption('port', 'an integer from 0 to 65535');
     const given = options.host ?? '0.0.0.0';
     if (typeof given !== 'string' || given === '') throw errors.invalidOption('host', 'a non-empty string (an address or a name)');
+    if (path !== undefined && (typeof path !== 'string' || path === '')) throw errors.invalidOption('path', 'a non-empty file path');
+    if (mode !== undefined && (path === undefined || !Number.isInteger(mode) || mode < 0 || mode > 0o777)) throw errors.invalidOption('mode', 'a file mode from 0 to 0o777, with path');
+    if (fd !== undefined && (!Number.isInteger(fd) || fd < 0)) throw errors.invalidOption('fd', 'a non-negative integer');
+    if (typeof systemd !== 'boolean') throw errors.invalidOption('systemd', 'a boolean');
+    if (backlog !== undefined && (!Number.isInteger(backlog) || backlog < 1)) throw errors.invalidOption('backlog', 'a positive integer');
+    if (typeof reusePort !== 'boolean') throw errors.invalidOption('reusePort', 'a boolean');
     this.listening = true;
     try {
-      const host = isIP(given) === 0 ? (await lookup(given)).address : given;
+      const spec = { backlog, reusePort, ...(path !== undefined ? { path, mode } : fd !== undefined || systemd ? { fd: fd ?? systemdSocket() } : { port }) };
+      if (path === undefined && fd === undefined && !systemd) Object.assign(spec, { host: isIP(given) === 0 ? (await lookup(given)).address : given });
       await this.routes.ready();
       if (this.closing !== undefined) throw errors.serverClosed('listen()');
-      return this.native.listen(host, port);
+      return this.native.listen(spec);
     } catch (err) {
       this.listening = false;
       throw err;

@@ -47,7 +47,10 @@ export interface NativeServer {
   allowOf(method: string, path: string): string;
   inject(): number;
   setOutput(data: Buffer, records: Int32Array): void;
-  listen(host: string, port: number): { address: string; port: number };
+  listen(spec: { host?: string; port?: number; path?: string; mode?: number; fd?: number; backlog?: number; reusePort?: boolean }): {
+    address: string;
+    port: number;
+  };
   close(timeoutMs: number): void;
   flush(): void;
   stats(): NativeStats;

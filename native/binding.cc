@@ -243,16 +243,38 @@ private:
     return info.Env().Undefined();
   }
 
+  // listen({ host, port } | { path, mode? } | { fd }, backlog?, reusePort?), lib/app.ts checked it.
   Napi::Value Listen(const Napi::CallbackInfo &info) {
-    std::string host = string_arg(info, 0, "host");
-    if (!info[1].IsNumber()) throw Napi::TypeError::New(info.Env(), "port must be a number");
+    if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "listen takes an object");
     if (!output_.records) throw Napi::Error::New(info.Env(), "setOutput must be called before listen");
+    Napi::Object o = info[0].As<Napi::Object>();
+    ListenSpec spec;
+    auto number = [&](const char *k, int fallback) {
+      Napi::Value v = o.Get(k);
+      return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : fallback;
+    };
+    std::string where;
+    if (o.Get("path").IsString()) {
+      spec.kind = ListenSpec::Kind::Unix;
+      spec.path = o.Get("path").As<Napi::String>().Utf8Value();
+      spec.mode = static_cast<unsigned>(number("mode", 0));
+      where = spec.path;
+    } else if (o.Get("fd").IsNumber()) {
+      spec.kind = ListenSpec::Kind::Fd;
+      spec.fd = number("fd", -1);
+      where = "fd " + std::to_string(spec.fd);
+    } else {
+      spec.host = o.Get("host").IsString() ? o.Get("host").As<Napi::String>().Utf8Value() : "0.0.0.0";
+      spec.port = number("port", 0);
+      where = spec.host + ":" + std::to_string(spec.port);
+    }
+    spec.backlog = number("backlog", 0);
+    spec.reuse_port = o.Get("reusePort").ToBoolean();
     std::string address;
     int port = 0;
-    int r = server_->listen(host.c_str(), info[1].As<Napi::Number>().Int32Value(), &address, &port);
+    int r = server_->listen(spec, &address, &port);
     if (r != 0) {
-      Napi::Error e = Napi::Error::New(info.Env(), std::string(uv_strerror(r)) + " (" + host + ":" +
-                                                       std::to_string(info[1].As<Napi::Number>().Int32Value()) + ")");
+      Napi::Error e = Napi::Error::New(info.Env(), std::string(uv_strerror(r)) + " (" + where + ")");
       e.Set("code", Napi::String::New(info.Env(), uv_err_name(r)));
       throw e;
     }

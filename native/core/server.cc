@@ -58,18 +58,37 @@ std::string Server::add_files(std::string_view prefix, const std::string &root, 
   return ctx_.files->mount(prefix, root, std::move(options));
 }
 
-int Server::listen(const char *host, int port, std::string *bound_address, int *bound_port) {
+int Server::listen(const ListenSpec &spec, std::string *bound_address, int *bound_port) {
   if (listening_ || ctx_.closing) return UV_EINVAL;
-  sockaddr_storage addr{};
-  if (uv_ip4_addr(host, port, reinterpret_cast<sockaddr_in *>(&addr)) != 0 &&
-      uv_ip6_addr(host, port, reinterpret_cast<sockaddr_in6 *>(&addr)) != 0)
-    return UV_EINVAL;
-
-  int r = open_listener(reinterpret_cast<sockaddr *>(&addr), kBacklog, &listen_fd_);
+  const int backlog = spec.backlog > 0 ? spec.backlog : kBacklog;
+  int r = 0;
+  switch (spec.kind) {
+  case ListenSpec::Kind::Tcp: {
+    sockaddr_storage addr{};
+    if (uv_ip4_addr(spec.host.c_str(), spec.port, reinterpret_cast<sockaddr_in *>(&addr)) != 0 &&
+        uv_ip6_addr(spec.host.c_str(), spec.port, reinterpret_cast<sockaddr_in6 *>(&addr)) != 0)
+      return UV_EINVAL;
+    r = open_listener(reinterpret_cast<sockaddr *>(&addr), backlog, spec.reuse_port, &listen_fd_);
+    break;
+  }
+#ifndef _WIN32
+  case ListenSpec::Kind::Unix:
+    r = open_unix_listener(spec.path, backlog, spec.mode, &listen_fd_);
+    if (r == 0) unix_path_ = spec.path;
+    break;
+  case ListenSpec::Kind::Fd:
+    r = adopt_listener(spec.fd);
+    if (r == 0) listen_fd_ = spec.fd;
+    break;
+#else
+  default:
+    return UV_ENOTSUP;
+#endif
+  }
   if (r) return r;
   r = uv_poll_init_socket(ctx_.loop, &listener_, listen_fd_);
   if (r) {
-    close_socket(listen_fd_);
+    if (spec.kind != ListenSpec::Kind::Fd) close_socket(listen_fd_);
     listen_fd_ = kInvalidSocket;
     return r;
   }
@@ -81,16 +100,22 @@ int Server::listen(const char *host, int port, std::string *bound_address, int *
   socklen_t len = sizeof(bound);
   getsockname(listen_fd_, reinterpret_cast<sockaddr *>(&bound), &len);
   char name[INET6_ADDRSTRLEN] = {0};
+  *bound_port = 0;
   if (bound.ss_family == AF_INET6) {
     auto *a = reinterpret_cast<sockaddr_in6 *>(&bound);
     uv_ip6_name(a, name, sizeof(name));
     *bound_port = ntohs(a->sin6_port);
-  } else {
+    *bound_address = name;
+  } else if (bound.ss_family == AF_INET) {
     auto *a = reinterpret_cast<sockaddr_in *>(&bound);
     uv_ip4_name(a, name, sizeof(name));
     *bound_port = ntohs(a->sin_port);
+    *bound_address = name;
+#ifndef _WIN32
+  } else if (bound.ss_family == AF_UNIX) {
+    *bound_address = reinterpret_cast<sockaddr_un *>(&bound)->sun_path;
+#endif
   }
-  *bound_address = name;
 
   start_helpers();
   listening_ = true;
@@ -394,6 +419,9 @@ void Server::on_listener_closed(uv_handle_t *h) {
   auto *s = static_cast<Server *>(h->data);
   close_socket(s->listen_fd_);
   s->listen_fd_ = kInvalidSocket;
+#ifndef _WIN32
+  if (!s->unix_path_.empty()) ::unlink(s->unix_path_.c_str());
+#endif
   on_handle_closed(h);
 }
 

@@ -50,6 +50,19 @@ struct ResponseOutput {
   size_t max_records = 0;
 };
 
+// Where the server listens: a TCP address, a Unix domain socket path, or a socket opened elsewhere.
+struct ListenSpec {
+  enum class Kind : uint8_t { Tcp, Unix, Fd };
+  Kind kind = Kind::Tcp;
+  std::string host;
+  int port = 0;
+  std::string path;
+  unsigned mode = 0; // the Unix socket file's mode; 0: as the umask leaves it
+  int fd = -1;
+  int backlog = 0; // 0: the default
+  bool reuse_port = false;
+};
+
 class Server final : private ConnectionOwner {
 public:
   Server(uv_loop_t *loop, const ServerOptions &options, JsBridge *bridge, BatchStorage *storage);
@@ -81,7 +94,7 @@ public:
   const StaticFiles *files() const { return ctx_.files.get(); }
 
   // Returns 0 or a libuv error code.
-  int listen(const char *host, int port, std::string *bound_address, int *bound_port);
+  int listen(const ListenSpec &spec, std::string *bound_address, int *bound_port);
   // A connection from a socket pair instead of a listener (app.inject): the server takes one end as a
   // client connection and returns the other, or kInvalidSocket when it cannot (closed, no socket
   // pair on this system, out of descriptors).
@@ -136,6 +149,7 @@ private:
   ConnectionTable table_;
 
   socket_t listen_fd_ = kInvalidSocket;
+  std::string unix_path_; // the socket file this server made: removed when it closes
   uv_poll_t listener_;
   bool accept_paused_ = false; // out of descriptors: retried at the next tick
   uv_check_t check_;
