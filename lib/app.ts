@@ -89,14 +89,7 @@ function core(serverOptions: ServerOptions, resolveClosed: () => void) {
     (ids) => inFlight.drained(ids),
     (ids) => inFlight.bodiesReady(ids),
   );
-  const fail = createFail(onError, inFlight);
-  const observe = (err: unknown, req: Parameters<ErrorHook>[1]) => {
-    try {
-      onError()(err, req);
-    } catch (hookError) {
-      process.emitWarning(`uvhttp: onError threw: ${String(hookError)}`);
-    }
-  };
+  const { fail, observe } = createFail(onError, inFlight);
   const metrics = new Metrics(serverOptions.metrics);
   const routes = new Routes(native, fail, observe, trustOf(serverOptions.trustProxy), metrics);
   dispatch = createDispatcher(routes.list, new Output(native), inFlight, fail, native);

@@ -60,7 +60,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * What happens when a route fails: onError hears of it, then the route's error handler answers, or
  * without one (or when it fails too) the default: the error's 4xx status and message, else a 500.
  */
-export function createFail(onError: () => ErrorHook, inFlight: InFlight): Fail {
+export function createFail(onError: () => ErrorHook, inFlight: InFlight): { fail: Fail; observe: ErrorHook } {
+  // Tells onError; a broken hook is a warning, never a crash or a client left waiting.
   const observe = (err: unknown, req: Request) => {
     try {
       onError()(err, req);
@@ -97,7 +98,7 @@ export function createFail(onError: () => ErrorHook, inFlight: InFlight): Fail {
       answer(res, sendError);
     }
   };
-  return (route, req, res, err) => {
+  const fail: Fail = (route, req, res, err) => {
     // The client went away: nothing on the server failed.
     if (res.closed && (err as { code?: unknown })?.code === 'UVHTTP_ERR_CONNECTION_CLOSED') return;
     observe(err, req);
@@ -123,6 +124,7 @@ export function createFail(onError: () => ErrorHook, inFlight: InFlight): Fail {
       },
     );
   };
+  return { fail, observe };
 }
 
 export function createDispatcher(
