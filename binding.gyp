@@ -19,6 +19,7 @@
         "native/http/http_errors.cc",
         "native/http/date_cache.cc",
         "native/http/http_date.cc",
+        "native/http/proxy_protocol.cc",
         "native/http/range.cc",
         "native/http/conditional.cc",
         "native/http/content_coding.cc",

@@ -43,6 +43,13 @@ export interface ServerOptions {
    */
   ignoreTrailingSlash?: boolean;
   /**
+   * Every connection starts with a PROXY protocol header, version 1 or 2 (HAProxy `send-proxy`, an
+   * AWS Network Load Balancer with proxy protocol on), and req.ip is the client it names (default
+   * false). A connection without a valid header is closed unanswered, so turn this on only when
+   * every connection comes through such a balancer.
+   */
+  proxyProtocol?: boolean;
+  /**
    * Which peers are proxies whose X-Forwarded-For/-Proto/-Host to believe for req.ip, req.ips,
    * req.protocol and req.host (default false: none). true, a hop count, or addresses, CIDR ranges and
    * 'loopback' | 'linklocal' | 'uniquelocal', as Express and fastify take it.
@@ -63,7 +70,7 @@ const NUMERIC = [
 ] as const;
 
 /** Every option createServer() takes: any other name is a mistake worth saying so. */
-export const SERVER_OPTIONS: readonly string[] = [...NUMERIC, 'handlerTimeout', 'onError', 'onClientError', 'fileCache', 'ignoreTrailingSlash', 'trustProxy', 'metrics'];
+export const SERVER_OPTIONS: readonly string[] = [...NUMERIC, 'handlerTimeout', 'onError', 'onClientError', 'fileCache', 'ignoreTrailingSlash', 'proxyProtocol', 'trustProxy', 'metrics'];
 
 /** handlerTimeout, checked: JS keeps it, the core never sees it. */
 export function handlerTimeout(options: ServerOptions): number {
@@ -88,9 +95,10 @@ export function nativeOptions(options: ServerOptions): Record<string, number | b
   }
   Object.assign(out, fileCacheOptions(options.fileCache));
   if (options.bodyLimit !== undefined && options.bodyLimit > 0x7fffffff) throw errors.invalidOption('bodyLimit', 'below 2 GiB');
-  if (options.ignoreTrailingSlash !== undefined) {
-    if (typeof options.ignoreTrailingSlash !== 'boolean') throw errors.invalidOption('ignoreTrailingSlash', 'a boolean');
-    out.ignoreTrailingSlash = options.ignoreTrailingSlash;
+  for (const name of ['ignoreTrailingSlash', 'proxyProtocol'] as const) {
+    if (options[name] === undefined) continue;
+    if (typeof options[name] !== 'boolean') throw errors.invalidOption(name, 'a boolean');
+    out[name] = options[name];
   }
   for (const name of ['onError', 'onClientError'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') throw errors.invalidOption(name, 'a function');

@@ -105,6 +105,7 @@ public:
     opt.write_timeout_ms = option(o, "writeTimeout", opt.write_timeout_ms);
     opt.max_output = option(o, "maxOutput", opt.max_output);
     opt.ignore_trailing_slash = o.Get("ignoreTrailingSlash").ToBoolean();
+    opt.proxy_protocol = o.Get("proxyProtocol").ToBoolean();
     FileCacheLimits &fc = opt.file_cache;
     fc.max_entries = option(o, "fileCacheMaxEntries", fc.max_entries);
     fc.max_open_files = option(o, "fileCacheMaxOpenFiles", fc.max_open_files);

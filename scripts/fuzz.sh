@@ -3,7 +3,8 @@
 # (fuzz/parser_fuzz.cc), the HTTP/1 session fed whole against fed in pieces (fuzz/session_fuzz.cc),
 # the static-files header values and URL path mapping (fuzz/headers_fuzz.cc), then the file handler on
 # a fixed temp tree (fuzz/static_files_fuzz.cc) and the router with route sets of its choosing
-# (fuzz/router_fuzz.cc), with libFuzzer under ASan+UBSan, each for a fixed
+# (fuzz/router_fuzz.cc), and the PROXY protocol header (fuzz/proxy_protocol_fuzz.cc), with libFuzzer
+# under ASan+UBSan, each for a fixed
 # time. A target with a dictionary of its own (fuzz/<name>.dict) gets it on top of its base one.
 #
 #   scripts/fuzz.sh [seconds]     per target; default 60
@@ -49,6 +50,7 @@ targets=(
   "headers_fuzz|$files_sources|fuzz/corpus-headers|fuzz/headers.dict"
   "static_files_fuzz|$handler_sources|fuzz/corpus|fuzz/http.dict"
   "router_fuzz|native/core/router.cc|fuzz/corpus-router|fuzz/router.dict"
+  "proxy_protocol_fuzz|native/http/proxy_protocol.cc|fuzz/corpus-proxy|fuzz/proxy.dict"
 )
 
 for entry in "${targets[@]}"; do

@@ -45,8 +45,14 @@ Connection::Connection(ServerContext *ctx, ConnectionOwner *owner, ConnectionId 
 
 Connection::~Connection() = default;
 
-bool Connection::start() {
+bool Connection::start(bool proxy_header) {
   if (!nodelay_inherited()) set_nodelay(fd_);
+  if (proxy_header) {
+    proxy_.reset(new (std::nothrow) ProxyPreface{});
+    if (!proxy_) return false;
+    proxy_->started = now();
+    phase_ = Phase::Preface;
+  }
   if (poller_.start(ctx_->loop, fd_, this) != 0) return false;
   last_activity_ = now();
   update_watch();
@@ -57,6 +63,7 @@ bool Connection::start() {
 
 void Connection::on_readable() {
   switch (phase_) {
+  case Phase::Preface: return read_preface();
   case Phase::Open: return read_requests();
   case Phase::Finishing:
   case Phase::Lingering: return drop_input();
@@ -71,6 +78,62 @@ void Connection::on_poll_failure() { close(); }
 void Connection::on_poller_closed() {
   close_socket(fd_);
   owner_->connection_closed(this); // deletes this
+}
+
+bool Connection::peer(std::string *address, int *port) const {
+  if (proxy_ && phase_ != Phase::Preface && proxy_source_text(proxy_->source, address)) {
+    *port = proxy_->source.port;
+    return true;
+  }
+  return peer_address(fd_, address, port);
+}
+
+void Connection::read_preface() {
+  char *buf = ctx_->read_buffer.get();
+  long n;
+  do {
+    n = sock_recv(fd_, buf, ServerContext::kReadBufferSize);
+  } while (n < 0 && interrupted(last_socket_error()));
+  if (n < 0) {
+    if (!would_block(last_socket_error())) close();
+    return;
+  }
+  if (n == 0) return close(); // gone before its balancer said whom it relays: nothing is owed
+  ctx_->stats.bytes_read += static_cast<uint64_t>(n);
+  last_activity_ = now();
+
+  // Most headers arrive whole in one read and are parsed where they landed; a split one is gathered.
+  std::string &pending = proxy_->pending;
+  char *data = buf;
+  size_t len = static_cast<size_t>(n);
+  try {
+    if (!pending.empty()) {
+      pending.append(buf, len);
+      data = &pending[0];
+      len = pending.size();
+    }
+    size_t consumed = 0;
+    switch (parse_proxy_header(data, len, &proxy_->source, &consumed)) {
+    case ProxyParse::Incomplete:
+      if (pending.empty()) pending.assign(buf, len);
+      return;
+    case ProxyParse::Invalid:
+      // The spec's answer to a bad header is to drop the connection: no HTTP reply goes to a peer
+      // whose stream cannot be trusted to be HTTP from the client it claims.
+      ++ctx_->stats.parse_errors;
+      return close();
+    case ProxyParse::Done: break;
+    }
+    phase_ = Phase::Open;
+    if (consumed < len) session_.feed(data + consumed, len - consumed, last_activity_);
+  } catch (const std::exception &) {
+    return close(); // no memory to gather the header
+  }
+  if (proxy_->source.family == ProxySource::Family::None) proxy_.reset();
+  else std::string().swap(proxy_->pending);
+  if (phase_ == Phase::Closed) return;
+  if (queue_.has_ready_bytes()) mark_dirty();
+  update_watch();
 }
 
 void Connection::read_requests() {
@@ -581,6 +644,7 @@ void Connection::after_output() {
 void Connection::update_watch() {
   bool read = false;
   switch (phase_) {
+  case Phase::Preface: read = true; break;
   case Phase::Open: read = !session_.paused() && !backlogged() && !(body_ && body_->full()); break;
   case Phase::Finishing: read = !peer_ended_ && !(body_ && body_->full()); break; // dropped, but a FIN is noticed
   case Phase::Lingering: read = true; break;
@@ -605,6 +669,12 @@ void Connection::expire(uint64_t t) {
   auto expired = [t](uint64_t since, uint64_t limit) { return limit != 0 && t - since > limit; };
   switch (phase_) {
   case Phase::Closed: return;
+  case Phase::Preface:
+    if (expired(proxy_->started, opt.headers_timeout_ms)) {
+      ++ctx_->stats.timeouts;
+      close();
+    }
+    return;
   case Phase::Lingering:
     // The peer had its chance to read the final response.
     if (t - last_activity_ > kLingerIdleMs || t - linger_started_ > kLingerTotalMs) close();
@@ -660,7 +730,8 @@ void Connection::expire(uint64_t t) {
 }
 
 void Connection::finish_gracefully() {
-  if (phase_ != Phase::Open) return; // already ending
+  if (phase_ == Phase::Preface) return close(); // no request yet: nothing is owed
+  if (phase_ != Phase::Open) return;            // already ending
   // A body a handler is reading is not cut short: the session ends after it (the closing server
   // makes the next request the last).
   if (!session_.streaming_body()) session_.finish();

@@ -3,6 +3,7 @@
 // lifecycle and timeouts.
 //
 // Lifecycle, one phase at a time:
+//   Preface    (proxyProtocol only) waiting for the balancer's PROXY header; nothing else is read
 //   Open       reading and answering requests
 //   Finishing  no more requests (the last one said close, a request failed, the peer half-closed, or
 //              the server is closing): what is owed is answered and sent
@@ -23,6 +24,7 @@
 #include "core/router.h"
 #include "io/poller.h"
 #include "core/server_context.h"
+#include "http/proxy_protocol.h"
 #include "http/session.h"
 #include "io/socket_io.h"
 
@@ -38,8 +40,9 @@ public:
 
   const ConnectionId &id() const { return id_; }
 
-  // Starts watching the accepted socket; false when the loop refused it (the caller closes the socket).
-  bool start();
+  // Starts watching the accepted socket, first for a PROXY protocol header when proxy_header is set;
+  // false when the loop or memory refused it (the caller closes the socket).
+  bool start(bool proxy_header);
   // A JS handler's response for request seq, or part of it (response_record.h says how a record's
   // word 7 reads): head is the status line and header fields, each CRLF-ended. False when the
   // connection does not owe that response (answered already) or the part does not fit.
@@ -57,13 +60,21 @@ public:
   bool closed() const { return phase_ == Phase::Closed; }
   // Called once a second: acts on the timeout that has passed, if any.
   void check_timeouts(uint64_t now);
-  // The client's address and port; false when the socket no longer has a peer.
-  bool peer(std::string *address, int *port) const { return peer_address(fd_, address, port); }
+  // The client's address and port (the one a PROXY header named, else the socket's peer); false when
+  // the socket no longer has a peer.
+  bool peer(std::string *address, int *port) const;
   // Memory held for input and output buffers.
   size_t buffered_capacity() const { return session_.capacity() + queue_.capacity(); }
 
 private:
-  enum class Phase : uint8_t { Open, Finishing, Lingering, Closed };
+  enum class Phase : uint8_t { Preface, Open, Finishing, Lingering, Closed };
+
+  // The PROXY header while it arrives, then the client it named (kept only when it named one).
+  struct ProxyPreface {
+    std::string pending; // a header split across reads; empty when each read held it whole
+    ProxySource source;
+    uint64_t started;    // loop time of the accept: headersTimeout bounds the wait
+  };
 
   // PollerEvents
   void on_readable() override;
@@ -90,6 +101,8 @@ private:
   void drop_body(uint32_t seq);
 
   void expire(uint64_t now);
+  // Reads the PROXY header, then hands what follows it to the session.
+  void read_preface();
   void read_requests();
   // Reads and drops input (Finishing, Lingering); notices the peer's FIN.
   void drop_input();
@@ -135,6 +148,7 @@ private:
   Session session_;
   OutputQueue queue_;
   std::unique_ptr<RequestBody> body_; // while a request's body streams to JS
+  std::unique_ptr<ProxyPreface> proxy_; // proxyProtocol only
   uint32_t next_seq_ = 0;
   uint64_t last_activity_ = 0;      // loop time of the last byte read or written
   uint64_t last_write_progress_ = 0;

@@ -144,7 +144,7 @@ socket_t Server::inject() {
   if (!socket_pair(pair)) return kInvalidSocket;
   start_helpers();
   const uint64_t before = ctx_.stats.connections_total;
-  accept_connection(pair[0]); // closes it when it cannot take it
+  accept_connection(pair[0], true); // closes it when it cannot take it
   if (ctx_.stats.connections_total == before) {
     close_socket(pair[1]);
     return kInvalidSocket;
@@ -177,11 +177,11 @@ void Server::accept_connections() {
       uv_poll_stop(&listener_);
       return;
     }
-    accept_connection(fd);
+    accept_connection(fd, false);
   }
 }
 
-void Server::accept_connection(socket_t fd) {
+void Server::accept_connection(socket_t fd, bool injected) {
   ServerStats &st = ctx_.stats;
   if (ctx_.options.max_connections && st.connections >= ctx_.options.max_connections) {
     ++st.connections_rejected;
@@ -204,7 +204,7 @@ void Server::accept_connection(socket_t fd) {
     }
   }
   auto *c = new (std::nothrow) Connection(&ctx_, this, id, fd);
-  if (!c || !c->start()) {
+  if (!c || !c->start(ctx_.options.proxy_protocol && !injected)) {
     close_socket(fd);
     delete c;
     table_.release(id);

@@ -130,7 +130,8 @@ private:
   static void on_accept(uv_poll_t *listener, int status, int events);
   static void on_listener_closed(uv_handle_t *h);
   void accept_connections();
-  void accept_connection(socket_t fd);
+  // injected: a socket pair end from inject(), which never carries a PROXY header.
+  void accept_connection(socket_t fd, bool injected);
   void start_helpers();
   static void on_check(uv_check_t *check);
   static void on_tick(uv_timer_t *timer);

@@ -38,6 +38,7 @@ struct ServerOptions {
   size_t max_output = 1024 * 1024;   // per connection: stop reading past this much unsent output
   FileCacheLimits file_cache;
   bool ignore_trailing_slash = false; // "/a/" routes as "/a"
+  bool proxy_protocol = false;        // every accepted connection starts with a PROXY header
 };
 
 // How a JS route takes request bodies: buffered (the default) or streamed, within its own limit or

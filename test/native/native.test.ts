@@ -119,6 +119,8 @@ describe('native/http (C++ unit tests)', () => {
     ]), timeoutMs);
   it('http_date_test (round trips against gmtime_r)', () =>
     buildAndRun('http/http_date_test', 'http_date', [], ['native/http/http_date.cc']), timeoutMs);
+  it('proxy_protocol_test (v1 and v2, malformed, truncated and oversized, every header cut at every byte)', () =>
+    buildAndRun('http/proxy_protocol_test', 'proxy_protocol', [], ['native/http/proxy_protocol.cc']), timeoutMs);
   it('range_test (every short input against a reference reading)', () =>
     buildAndRun('http/range_test', 'range', [], ['native/http/range.cc']), timeoutMs);
   it('conditional_test', () =>
