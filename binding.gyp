@@ -7,6 +7,7 @@
         "native/io/poller.cc",
         "native/core/server.cc",
         "native/core/connection_table.cc",
+        "native/core/access_log.cc",
         "native/core/connection.cc",
         "native/http/session.cc",
         "native/http/parser.cc",

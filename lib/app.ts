@@ -16,6 +16,7 @@ import { registered, Routes } from './routes.js';
 import { Scope, type RouteOptions } from './scope.js';
 import { trustOf } from './trust-proxy.js';
 import { Metrics } from './metrics.js';
+import { reopenOnHangup } from './access-log.js';
 
 export type { RouteOptions } from './scope.js';
 
@@ -74,13 +75,23 @@ export interface Stats extends NativeStats {
   handlerTimeouts: number;
 }
 
+/** The core; a log file that cannot be opened is the user's error, with its code. */
+function construct(...args: ConstructorParameters<typeof NativeServer>): InstanceType<typeof NativeServer> {
+  try {
+    return new NativeServer(...args);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'UVHTTP_ERR_ACCESS_LOG') throw errors.accessLog((err as Error).message);
+    throw err;
+  }
+}
+
 /** The core and what is bound to it, made before the App (a Scope) can refer to itself. */
 function core(serverOptions: ServerOptions, resolveClosed: () => void) {
   const onError = (): ErrorHook => serverOptions.onError ?? defaultOnError;
   // The core needs the dispatcher and the dispatcher needs the core's output: bind it late.
   let dispatch: ReturnType<typeof createDispatcher> | undefined;
   const inFlight = new InFlight(handlerTimeout(serverOptions));
-  const native = new NativeServer(
+  const native = construct(
     nativeOptions(serverOptions),
     (count, data, meta) => dispatch!(count, data, meta),
     resolveClosed,
@@ -104,6 +115,8 @@ export class App extends Scope {
   private closing?: Promise<void>;
   private listening = false;
   private resolveClosed?: () => void;
+  private readonly serverOptions: ServerOptions;
+  private stopReopening = () => {};
 
   constructor(serverOptions: ServerOptions = {}) {
     let resolveClosed: (() => void) | undefined;
@@ -113,6 +126,7 @@ export class App extends Scope {
     this.routes = routes;
     this.inFlight = inFlight;
     this.metered = metrics;
+    this.serverOptions = serverOptions;
     routes.setRoot(this);
     resolveClosed = () => this.resolveClosed?.();
   }
@@ -198,7 +212,9 @@ export class App extends Scope {
       if (path === undefined && fd === undefined && !systemd) Object.assign(spec, { host: isIP(given) === 0 ? (await lookup(given)).address : given });
       await this.routes.ready();
       if (this.closing !== undefined) throw errors.serverClosed('listen()');
-      return this.native.listen(spec);
+      const bound = this.native.listen(spec);
+      this.stopReopening = reopenOnHangup(this.serverOptions.accessLog, () => this.reopenAccessLog());
+      return bound;
     } catch (err) {
       this.listening = false;
       throw err;
@@ -236,6 +252,7 @@ export class App extends Scope {
     }
     if (this.closing === undefined) {
       this.routes.close();
+      this.stopReopening();
       this.closing = new Promise<void>((resolve) => {
         this.resolveClosed = resolve;
       });
@@ -252,6 +269,16 @@ export class App extends Scope {
    */
   metrics(): string {
     return this.metered.text(this.stats());
+  }
+
+  /**
+   * Opens the access log's file again, for a rotation tool that moved it away (listen() does this on
+   * SIGHUP by itself). Throws UVHTTP_ERR_ACCESS_LOG when the path cannot be opened; the old file then
+   * stays in use.
+   */
+  reopenAccessLog(): void {
+    const failed = this.native.reopenAccessLog();
+    if (failed !== undefined) throw errors.accessLog(`cannot reopen the access log: ${failed}`);
   }
 
   /** Counters kept natively, plus handlerTimeouts (see the README's Stats). */

@@ -91,6 +91,7 @@ export const errors = {
     ),
   connectionClosed: () =>
     make('UVHTTP_ERR_CONNECTION_CLOSED', 'the client connection closed before the response was sent'),
+  accessLog: (reason: string) => make('UVHTTP_ERR_ACCESS_LOG', reason),
   serveDir: (root: string, reason: string) =>
     make('UVHTTP_ERR_SERVE_DIR', `cannot serve ${root}: ${reason}`),
   handlerTimeout: () =>

@@ -19,6 +19,10 @@ export interface NativeStats {
   bytesWritten: number;
   parseErrors: number;
   timeouts: number;
+  /** Lines the access log has written or buffered. */
+  accessLogLines: number;
+  /** Lines the access log lost: its file could not be written, or its buffer was full. */
+  accessLogDropped: number;
   /** The mounted directories (app.serveDir). */
   files: FileStats;
 }
@@ -52,6 +56,8 @@ export interface NativeServer {
     port: number;
   };
   close(timeoutMs: number): void;
+  /** undefined, or why the access log's path could not be opened again (the old file stays in use). */
+  reopenAccessLog(): string | undefined;
   flush(): void;
   stats(): NativeStats;
   peer(slot: number, serialLo: number, serialHi: number): { address: string; port: number } | undefined;
@@ -68,7 +74,7 @@ export interface NativeRouteBody {
 
 export interface NativeServerConstructor {
   new (
-    options: Record<string, number | boolean | undefined>,
+    options: Record<string, number | boolean | string | undefined>,
     dispatch: (count: number, data?: Buffer, meta?: ArrayBuffer) => void,
     onClosed: () => void,
     onClientError: (status: number, reason: string) => void,

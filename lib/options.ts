@@ -4,6 +4,7 @@ import type { ErrorHook } from './dispatch.js';
 import { fileCacheOptions, type FileCacheOptions } from './files.js';
 import type { TrustProxy } from './trust-proxy.js';
 import type { MetricsOptions } from './metrics.js';
+import { accessLogOptions, type AccessLogOptions } from './access-log.js';
 
 export interface ServerOptions {
   /** Largest request body buffered for a handler, in bytes (default 1 MiB); larger gets 413. */
@@ -55,6 +56,13 @@ export interface ServerOptions {
    * 'loopback' | 'linklocal' | 'uniquelocal', as Express and fastify take it.
    */
   trustProxy?: TrustProxy;
+  /**
+   * A line per answered request, natively served ones included, written by the core: true for the
+   * combined format on stdout, or { path, format: 'combined' | 'common' | 'json' }. Buffered: lines
+   * go out when 64 KiB gather, once a second and at close. A file is reopened on SIGHUP (logrotate)
+   * or by app.reopenAccessLog().
+   */
+  accessLog?: boolean | AccessLogOptions;
   /** What app.metrics() measures beyond the stats: { handlerLatency?: boolean, buckets?: seconds[] }. */
   metrics?: MetricsOptions;
 }
@@ -70,7 +78,7 @@ const NUMERIC = [
 ] as const;
 
 /** Every option createServer() takes: any other name is a mistake worth saying so. */
-export const SERVER_OPTIONS: readonly string[] = [...NUMERIC, 'handlerTimeout', 'onError', 'onClientError', 'fileCache', 'ignoreTrailingSlash', 'proxyProtocol', 'trustProxy', 'metrics'];
+export const SERVER_OPTIONS: readonly string[] = [...NUMERIC, 'handlerTimeout', 'onError', 'onClientError', 'fileCache', 'ignoreTrailingSlash', 'proxyProtocol', 'trustProxy', 'metrics', 'accessLog'];
 
 /** handlerTimeout, checked: JS keeps it, the core never sees it. */
 export function handlerTimeout(options: ServerOptions): number {
@@ -79,12 +87,12 @@ export function handlerTimeout(options: ServerOptions): number {
   return v;
 }
 
-export function nativeOptions(options: ServerOptions): Record<string, number | boolean | undefined> {
+export function nativeOptions(options: ServerOptions): Record<string, number | boolean | string | undefined> {
   if (options === null || typeof options !== 'object') throw errors.invalidArgument('options', 'an object');
   for (const key of Object.keys(options)) {
     if (!SERVER_OPTIONS.includes(key)) throw errors.unknownOption(key, SERVER_OPTIONS);
   }
-  const out: Record<string, number | boolean | undefined> = {};
+  const out: Record<string, number | boolean | string | undefined> = {};
   for (const name of NUMERIC) {
     const v = options[name];
     if (v === undefined) continue;
@@ -93,7 +101,7 @@ export function nativeOptions(options: ServerOptions): Record<string, number | b
     }
     out[name] = v;
   }
-  Object.assign(out, fileCacheOptions(options.fileCache));
+  Object.assign(out, fileCacheOptions(options.fileCache), accessLogOptions(options.accessLog));
   if (options.bodyLimit !== undefined && options.bodyLimit > 0x7fffffff) throw errors.invalidOption('bodyLimit', 'below 2 GiB');
   for (const name of ['ignoreTrailingSlash', 'proxyProtocol'] as const) {
     if (options[name] === undefined) continue;

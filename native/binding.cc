@@ -78,6 +78,7 @@ public:
                            InstanceMethod<&ServerWrap::Flush>("flush"),
                            InstanceMethod<&ServerWrap::Stats>("stats"),
                            InstanceMethod<&ServerWrap::Peer>("peer"),
+                           InstanceMethod<&ServerWrap::ReopenAccessLog>("reopenAccessLog"),
                            InstanceMethod<&ServerWrap::ReadBody>("readBody"),
                        });
   }
@@ -128,6 +129,20 @@ public:
     if (!allocate(kInitialBatchBytes, kInitialBatchWords, 0, 0))
       throw Napi::Error::New(env, "out of memory");
     server_ = std::make_unique<Server>(loop, opt, this, this);
+
+    // accessLogFormat: 0 common, 1 combined, 2 JSON lines; accessLogPath: a file, or '' for stdout.
+    Napi::Value format = o.Get("accessLogFormat");
+    if (format.IsNumber()) {
+      const std::string path = o.Get("accessLogPath").IsString() ? o.Get("accessLogPath").As<Napi::String>().Utf8Value() : "";
+      const int f = format.As<Napi::Number>().Int32Value();
+      const int err = server_->set_access_log(path, f == 0 ? AccessLogFormat::Common : f == 2 ? AccessLogFormat::Json
+                                                                                              : AccessLogFormat::Combined);
+      if (err != 0) {
+        Napi::Error e = Napi::Error::New(env, "cannot open the access log " + path + ": " + std::strerror(err));
+        e.Set("code", Napi::String::New(env, "UVHTTP_ERR_ACCESS_LOG"));
+        throw e;
+      }
+    }
   }
 
 private:
@@ -321,6 +336,13 @@ private:
 
   // peer(slot, serialLo, serialHi): { address, port } of the connection's client, or undefined when
   // the connection has gone. Asked only when a handler reads it.
+  // reopenAccessLog(): undefined, or the reason the path could not be opened (the old file stays).
+  Napi::Value ReopenAccessLog(const Napi::CallbackInfo &info) {
+    const int err = server_->reopen_access_log();
+    if (err == 0) return info.Env().Undefined();
+    return Napi::String::New(info.Env(), std::strerror(err));
+  }
+
   Napi::Value Peer(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     if (!info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber())
@@ -374,6 +396,9 @@ private:
     set("bytesWritten", s.bytes_written);
     set("parseErrors", s.parse_errors);
     set("timeouts", s.timeouts);
+    const AccessLog *log = server_->access_log();
+    set("accessLogLines", log ? log->lines() : 0);
+    set("accessLogDropped", log ? log->dropped() : 0);
     Napi::Object files = Napi::Object::New(info.Env());
     auto fset = [&](const char *k, uint64_t v) { files.Set(k, Napi::Number::New(info.Env(), static_cast<double>(v))); };
     const StaticFiles *f = server_->files();

@@ -53,6 +53,10 @@ bool Connection::start(bool proxy_header) {
     proxy_->started = now();
     phase_ = Phase::Preface;
   }
+  if (ctx_->access_log) {
+    log_.reset(new (std::nothrow) ConnectionLog{});
+    if (!log_) return false;
+  }
   if (poller_.start(ctx_->loop, fd_, this) != 0) return false;
   last_activity_ = now();
   update_watch();
@@ -87,6 +91,20 @@ bool Connection::peer(std::string *address, int *port) const {
   }
   return peer_address(fd_, address, port);
 }
+
+ConnectionLog &Connection::log_client() {
+  if (log_->client.empty()) {
+    int port;
+    try {
+      if (!peer(&log_->client, &port)) log_->client = "-";
+    } catch (const std::exception &) {
+      // Out of memory: the line says nothing of the client.
+    }
+  }
+  return *log_;
+}
+
+void Connection::log_begin(uint32_t seq, const RequestHead &head) { ctx_->access_log->begin(log_client(), seq, head); }
 
 void Connection::read_preface() {
   char *buf = ctx_->read_buffer.get();
@@ -225,6 +243,7 @@ bool Connection::route_request(uint32_t seq, const ParsedRequest &r) {
                                 : head.minor_version == 0 ? ConnectionHeader::KeepAlive
                                                           : ConnectionHeader::None;
   if (!keep) enter_finishing(); // the session stops after this request: we return false
+  if (log_) log_begin(seq, head);
   const std::string_view method(head.method, head.method_len);
   const Method kind = method_from(method);
   const bool is_head = kind == Method::Head;
@@ -236,6 +255,7 @@ bool Connection::route_request(uint32_t seq, const ParsedRequest &r) {
       std::string head_fields = "HTTP/1.1 204 No Content\r\nAllow: " + allow + "\r\n";
       render(out, head_fields, {}, true, conn, s.date);
     });
+    log_answer(seq, 204, 0);
     mark_dirty();
     return keep;
   }
@@ -248,6 +268,7 @@ bool Connection::route_request(uint32_t seq, const ParsedRequest &r) {
   if (m.result == RouteMatch::Result::Found && m.target.kind == RouteTarget::Kind::Static) {
     const StaticResponse &sr = s.statics[m.target.index];
     queue_.add_ready(seq, [&](std::string &out) { render(out, sr.head, sr.body, is_head, conn, s.date); });
+    log_answer(seq, AccessLog::status_of(sr.head), is_head ? 0 : sr.body.size());
     mark_dirty();
     return keep;
   }
@@ -319,21 +340,27 @@ bool Connection::answer_from_files(uint32_t seq, Method kind, const RequestHead 
   if (reply.parts->empty() || reply.omit_body) {
     // A small file from memory: the same path as a static route.
     queue_.add_ready(seq, [&](std::string &out) { render(out, reply.head, reply.body, reply.omit_body, conn, ctx_->date); });
+    log_answer(seq, AccessLog::status_of(reply.head), reply.omit_body ? 0 : reply.body.size());
     files.done();
     mark_dirty();
     return true;
   }
+  uint64_t body_bytes = 0;
   queue_.add_ready_parts(seq, [&](OutputQueue::Writer &w) {
     render(w.bytes(), reply.head, reply.body, reply.omit_body, conn, ctx_->date);
     if (reply.omit_body) return;
+    body_bytes = reply.body.size();
     for (const BodyPart &part : *reply.parts) {
       if (part.file.file) {
         w.file(part.file);
+        body_bytes += part.file.length;
       } else {
         w.bytes().append(part.bytes);
+        body_bytes += part.bytes.size();
       }
     }
   });
+  log_answer(seq, AccessLog::status_of(reply.head), body_bytes);
   files.done();
   mark_dirty();
   return true;
@@ -472,6 +499,7 @@ void Connection::deliver_error(uint32_t seq, HttpError error, const std::string 
                                ConnectionHeader conn) {
   const ErrorResponse &e = error_response(error);
   queue_.add_ready(seq, [&](std::string &out) { render(out, error_head(e, allow), e.body, omit_body, conn, ctx_->date); });
+  log_answer(seq, e.status, omit_body ? 0 : e.body.size());
   mark_dirty();
 }
 
@@ -480,16 +508,20 @@ bool Connection::respond(uint32_t seq, uint32_t part_and_flags, std::string_view
   if (part_and_flags == 0 && !body_) {
     // Almost every response: whole, with no flag, and no request body streaming in.
     bool owed;
+    bool omitted = false;
     try {
       owed = queue_.fulfil(seq, OutputQueue::Part::Whole, [&](std::string &out, const OutputQueue::Slot &s) {
         render(out, head, body, s.omit_body, s.conn, ctx_->date);
+        omitted = s.omit_body;
       });
     } catch (const std::exception &) {
       close(); // no memory for this response: its client gets a closed connection, the rest go on
       return true;
     }
-    if (owed) mark_dirty(); // the flush resumes parsing if this drained a backlog: never inside a batch
-    return owed;
+    if (!owed) return false;
+    log_answer(seq, AccessLog::status_of(head), omitted ? 0 : body.size());
+    mark_dirty(); // the flush resumes parsing if this drained a backlog: never inside a batch
+    return true;
   }
   return respond_part(seq, part_and_flags, head, body);
 }
@@ -534,6 +566,7 @@ bool Connection::respond_part(uint32_t seq, uint32_t part_and_flags, std::string
     return true;
   }
   if (!owed) return false;
+  if (log_) log_part(seq, part_and_flags, head, body);
   if (body_ && body_->seq() == seq && (part == Part::Whole || part == Part::Last || part == Part::Abort)) drop_body(seq);
   if (part_and_flags & response_record::kWantDrain) {
     drain_wanted_ = true;
@@ -541,6 +574,19 @@ bool Connection::respond_part(uint32_t seq, uint32_t part_and_flags, std::string
   }
   mark_dirty(); // the flush resumes parsing if this drained a backlog: never inside a batch
   return true;
+}
+
+void Connection::log_part(uint32_t seq, uint32_t part_and_flags, std::string_view head, std::string_view body) {
+  using response_record::Part;
+  AccessLog &log = *ctx_->access_log;
+  switch (static_cast<Part>(part_and_flags & response_record::kPartMask)) {
+  case Part::Whole: return log.finish(*log_, seq, AccessLog::status_of(head), body.size());
+  case Part::Start: return log.started(*log_, seq, AccessLog::status_of(head), body.size());
+  case Part::More: return log.sent(*log_, seq, body.size());
+  case Part::Last:
+  case Part::Abort: return log.finish(*log_, seq, 0, body.size()); // the status its start had
+  default: return;
+  }
 }
 
 void Connection::end_with(uint32_t seq) {
@@ -732,6 +778,13 @@ void Connection::expire(uint64_t t) {
 void Connection::finish_gracefully() {
   if (phase_ == Phase::Preface) return close(); // no request yet: nothing is owed
   if (phase_ != Phase::Open) return;            // already ending
+  if (queue_.idle() && !session_.has_input() && !ctx_->in_batch) {
+    // An idle connection may have a request waiting in its socket (a proxy reusing it just now):
+    // closing with it unread would reset the connection and lose the request. It is read and
+    // answered as the last one (the closing server says Connection: close).
+    read_requests();
+    if (phase_ != Phase::Open) return;
+  }
   // A body a handler is reading is not cut short: the session ends after it (the closing server
   // makes the next request the last).
   if (!session_.streaming_body()) session_.finish();
@@ -758,6 +811,7 @@ void Connection::abandon_owed() {
 void Connection::close() {
   if (phase_ == Phase::Closed) return;
   phase_ = Phase::Closed;
+  if (log_) ctx_->access_log->abandon(*log_);
   abandon_owed();
   poller_.close();
 }

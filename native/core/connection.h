@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/access_log.h"
 #include "core/output_queue.h"
 #include "core/request_body.h"
 #include "core/router.h"
@@ -100,6 +101,16 @@ private:
   // The streamed body of seq will not be read by JS (it answered, or the connection ends).
   void drop_body(uint32_t seq);
 
+  // The access log's view of a request: routed (its fields are taken), answered natively or by JS.
+  void log_begin(uint32_t seq, const RequestHead &head);
+  void log_answer(uint32_t seq, int status, uint64_t body_bytes) {
+    if (log_) ctx_->access_log->finish(log_client(), seq, status, body_bytes);
+  }
+  // The connection's log, its client asked once (after any PROXY header has named it).
+  ConnectionLog &log_client();
+  // A part of a JS response that respond_part() took (part_and_flags as response_record.h reads it).
+  void log_part(uint32_t seq, uint32_t part_and_flags, std::string_view head, std::string_view body);
+
   void expire(uint64_t now);
   // Reads the PROXY header, then hands what follows it to the session.
   void read_preface();
@@ -149,6 +160,7 @@ private:
   OutputQueue queue_;
   std::unique_ptr<RequestBody> body_; // while a request's body streams to JS
   std::unique_ptr<ProxyPreface> proxy_; // proxyProtocol only
+  std::unique_ptr<ConnectionLog> log_;  // accessLog only
   uint32_t next_seq_ = 0;
   uint64_t last_activity_ = 0;      // loop time of the last byte read or written
   uint64_t last_write_progress_ = 0;

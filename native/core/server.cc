@@ -27,6 +27,15 @@ Server::Server(uv_loop_t *loop, const ServerOptions &options, JsBridge *bridge, 
 
 Server::~Server() = default;
 
+int Server::set_access_log(const std::string &path, AccessLogFormat format) {
+  int err = 0;
+  std::unique_ptr<AccessLog> log = AccessLog::open(path, format, &err);
+  if (!log) return err;
+  if (ctx_.access_log) ctx_.access_log->flush();
+  ctx_.access_log = std::move(log);
+  return 0;
+}
+
 RouteError Server::add_static(std::string_view method, std::string_view path, StaticResponse response) {
   RouteTarget t{RouteTarget::Kind::Static, static_cast<uint32_t>(ctx_.statics.size())};
   RouteError err = ctx_.router.add(method, path, t);
@@ -354,6 +363,7 @@ void Server::on_tick(uv_timer_t *timer) {
   }
   s->sweep_timeouts(); // connections catch their own failures: nothing here throws
   s->flush_all();
+  if (s->ctx_.access_log) s->ctx_.access_log->flush();
   try {
     s->report_events();
   } catch (const std::exception &) {
@@ -404,6 +414,7 @@ void Server::close(uint64_t timeout_ms) {
 
 void Server::maybe_finish_close() {
   if (!ctx_.closing || ctx_.stats.connections > 0) return;
+  if (ctx_.access_log) ctx_.access_log->flush(); // the last lines are out before close() resolves
   if (helpers_started_ && !helpers_closing_) {
     helpers_closing_ = true;
     uv_close(reinterpret_cast<uv_handle_t *>(&check_), on_handle_closed);

@@ -119,6 +119,12 @@ public:
   // The address and port of a connection's client; false when the connection has gone.
   bool peer(uint32_t slot, uint64_t serial, std::string *address, int *port) const;
 
+  // Appends a line per answered request to the file at path (stdout when empty). Returns 0 or errno.
+  int set_access_log(const std::string &path, AccessLogFormat format);
+  // Opens the access log's path again (after logrotate moved the file). Returns 0 or errno.
+  int reopen_access_log() { return ctx_.access_log ? ctx_.access_log->reopen() : 0; }
+  const AccessLog *access_log() const { return ctx_.access_log.get(); }
+
   // Counters; buffered_bytes walks the connections, so it is computed only when asked.
   const ServerStats &stats() const { return ctx_.stats; }
   size_t buffered_bytes() const;

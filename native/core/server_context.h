@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/access_log.h"
 #include "core/batch.h"
 #include "handlers/static_files.h"
 #include "http/date_cache.h"
@@ -101,6 +102,7 @@ struct ServerContext {
   std::optional<uint32_t> fallback;   // the JS handler for what no route or directory took (app.fetch)
   std::optional<uint32_t> not_allowed; // the JS handler for 405s (an app's not-found handler)
   std::vector<RouteBody> route_bodies; // by JS handler id, for the handlers that have options
+  std::unique_ptr<AccessLog> access_log; // when the user asked for one
   RequestBatch batch;
   bool in_batch = false; // JS is running the batch: its buffers must not change
   bool closing = false;  // no new requests: connections finish what they owe and end

@@ -61,6 +61,28 @@ describe('lifecycle', () => {
     expect(await tryConnect(s.port)).toBe('ECONNREFUSED');
   });
 
+  it('close() answers a request that already waits in an idle connection, as the last one, instead of resetting it', async () => {
+    // A proxy reusing a keep-alive connection at the moment the server starts draining.
+    for (const route of ['static', 'dynamic'] as const) {
+      const s = await start((app) => (route === 'static' ? app.static('/x', 'late') : app.get('/x', () => 'late')));
+      const c = await RawClient.connect(s.port);
+      clients.push(c);
+      expect((await c.request(get('/x'))).text).toBe('late');
+      await c.write(get('/x'));
+      // Block this thread until the request sits in the server socket's receive buffer, unread.
+      const until = Date.now() + 30;
+      while (Date.now() < until);
+      const closing = s.close();
+      const [r] = await c.read(1, { timeoutMs: 3000 });
+      expect(r!.status, route).toBe(200);
+      expect(r!.text).toBe('late');
+      expect(r!.headers.connection).toBe('close');
+      expect(await c.waitForEnd(2000)).toBe(true);
+      expect(c.error, `${route}: ${c.error}`).toBeUndefined();
+      await within(closing, 3000, 'close()');
+    }
+  });
+
   it('close() waits for an in-flight async response and delivers it complete', async () => {
     const events: string[] = [];
     let entered!: () => void;

@@ -1,0 +1,91 @@
+// The access log: one line per answered request, written natively so that natively served requests
+// (static routes, files, canned errors) are logged without entering JavaScript.
+//
+// Formats: Common Log Format, the Combined format (nginx's and Apache's default: CLF plus Referer and
+// User-Agent), or JSON lines. Lines gather in a buffer written when it passes 64 KiB, once a second
+// (the server's tick) and at close; reopen() starts a new file at the same path, for logrotate.
+//
+// A request's fields are taken when it is routed (its bytes are valid only then) and its line is
+// finished when its answer is known: at once for a native answer, later for a JS one. A request the
+// connection ends without answering (the client left, the server's deadline) is logged with 499, as
+// nginx does.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/parser.h"
+
+namespace uvhttp {
+
+enum class AccessLogFormat : uint8_t { Common, Combined, Json };
+
+// What one connection has to log: its client, and the requests routed but not yet answered.
+struct ConnectionLog {
+  struct Entry {
+    uint32_t seq;
+    int status;         // set by a streamed response's first part
+    uint64_t bytes;     // body bytes sent so far
+    uint64_t started_ns; // JSON's duration
+    size_t split;       // text[0, split) comes before the status, text[split, end) after the bytes
+    std::string text;
+  };
+  std::string client; // the client's address, "-" when it has none (a socket pair)
+  std::vector<Entry> pending;
+  std::string spare; // the last finished entry's buffer, for the next one
+};
+
+class AccessLog {
+public:
+  // Appends to the file at path (created 0644 when missing); an empty path is stdout. Null and *err
+  // set (an errno value) when the file cannot be opened.
+  static std::unique_ptr<AccessLog> open(const std::string &path, AccessLogFormat format, int *err);
+  ~AccessLog();
+  AccessLog(const AccessLog &) = delete;
+  AccessLog &operator=(const AccessLog &) = delete;
+
+  // A request is routed: its request line and the fields the format needs are taken now.
+  void begin(ConnectionLog &c, uint32_t seq, const RequestHead &head);
+  // A streamed response started with this status.
+  void started(ConnectionLog &c, uint32_t seq, int status, uint64_t bytes);
+  // More body bytes of a streamed response.
+  void sent(ConnectionLog &c, uint32_t seq, uint64_t bytes);
+  // Request seq is answered. With no begin() for seq (a malformed request, a timeout before the head
+  // was whole) the line has "-" for the request.
+  void finish(ConnectionLog &c, uint32_t seq, int status, uint64_t bytes);
+  // The connection ends: what it never answered is logged with 499.
+  void abandon(ConnectionLog &c);
+
+  // Writes what is buffered (what a full pipe or disk refuses stays, up to a bound).
+  void flush();
+  // Flushes, then opens the path again (the old file was renamed by logrotate). Returns 0 or errno;
+  // on failure the old file stays in use.
+  int reopen();
+
+  uint64_t lines() const { return lines_; }
+  uint64_t dropped() const { return dropped_; }
+
+  // The status code in a response head ("HTTP/1.1 200 OK\r\n..."); 0 when it has none.
+  static int status_of(std::string_view head);
+
+private:
+  AccessLog(int fd, std::string path, AccessLogFormat format);
+  void write_line(const ConnectionLog &c, const ConnectionLog::Entry *e, int status, uint64_t bytes);
+  // The request's time, formatted for the log's format (cached per second).
+  std::string_view clock_text();
+
+  int fd_;
+  const std::string path_; // empty: stdout, which is never closed or reopened
+  const AccessLogFormat format_;
+  std::string buffer_;
+  uint64_t lines_ = 0;
+  uint64_t dropped_ = 0;
+  int64_t clock_second_ = -1;
+  char clock_[64] = {0};
+  size_t clock_len_ = 0;
+};
+
+} // namespace uvhttp
