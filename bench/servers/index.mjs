@@ -1,6 +1,8 @@
 // The servers the harness knows: what each serves (its scenarios), how to start it, and what
 // it needs installed. Each runs pinned to the server cores; see ../run.mjs.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeNginx } from './nginx.mjs';
@@ -185,6 +187,16 @@ export const SERVERS = [
     requires: uvhttpBuilt,
     command: nodeScript('./uvhttp-dynamic.mjs'),
   },
+  ...['combined', 'json'].map((format) => ({
+    name: `uvhttp-static-accesslog-${format}`,
+    describe: `uvhttp, the native static route with the access log on (${format}, to a file)`,
+    scenarios: [{ name: 'route', path: '/' }],
+    requires: uvhttpBuilt,
+    command: ({ port }) => {
+      const dir = mkdtempSync(join(tmpdir(), 'uvhttp-bench-log-'));
+      return { ...nodeScript('./uvhttp-static.mjs')({ port }), env: { UVHTTP_BENCH_ACCESS_LOG: `${join(dir, 'access.log')}:${format}` }, dir };
+    },
+  })),
   {
     name: 'uvhttp-hooks',
     describe: 'uvhttp, the JS handler with one onRequest and one onSend hook',

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { BODY, CONTENT_TYPE, portFromArgs, ready } from './body.mjs';
 
 const port = portFromArgs();
-const app = createServer();
+// UVHTTP_BENCH_ACCESS_LOG=<file>:<format>: the same route with the access log on.
+const [logPath, logFormat] = (process.env.UVHTTP_BENCH_ACCESS_LOG ?? '').split(':');
+const app = createServer(logPath ? { accessLog: { path: logPath, format: logFormat } } : {});
 app.static('/', BODY, { headers: { 'content-type': CONTENT_TYPE } });
 const dir = process.argv[3];
 for (const name of dir ? readdirSync(dir) : []) {

@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <ctime>
 #include <exception>
 
@@ -31,32 +30,40 @@ constexpr char kHex[] = "0123456789abcdef";
 
 // CLF fields are quoted: a quote, a backslash or a byte outside printable ASCII is escaped as nginx
 // does (\x22), so a client cannot forge a field or a line.
+bool clf_safe(unsigned char c) { return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\'; }
+
 void append_clf(std::string &out, std::string_view s) {
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\' || c < 0x20 || c > 0x7e) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t run = i;
+    while (run < s.size() && clf_safe(static_cast<unsigned char>(s[run]))) ++run;
+    out.append(s.data() + i, run - i); // runs of plain bytes in one copy: most fields are one run
+    if (run == s.size()) return;
+    const auto c = static_cast<unsigned char>(s[run]);
+    const char esc[4] = {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+    out.append(esc, 4);
+    i = run + 1;
   }
 }
 
 // JSON strings: bytes outside printable ASCII are \u00XX (each byte one code point), so every line
 // is valid JSON whatever the client sent.
 void append_json(std::string &out, std::string_view s) {
-  for (unsigned char c : s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t run = i;
+    while (run < s.size() && clf_safe(static_cast<unsigned char>(s[run]))) ++run;
+    out.append(s.data() + i, run - i);
+    if (run == s.size()) return;
+    const auto c = static_cast<unsigned char>(s[run]);
     if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c > 0x7e) {
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+      const char esc[2] = {'\\', static_cast<char>(c)};
+      out.append(esc, 2);
     } else {
-      out += static_cast<char>(c);
+      const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      out.append(esc, 6);
     }
+    i = run + 1;
   }
 }
 
@@ -80,13 +87,18 @@ std::string_view value(const HeaderField *h) { return h ? std::string_view(h->va
 
 void append_number(std::string &out, uint64_t v) {
   char digits[24];
-  int n = std::snprintf(digits, sizeof(digits), "%llu", static_cast<unsigned long long>(v));
-  out.append(digits, static_cast<size_t>(n));
+  char *end = digits + sizeof(digits), *p = end;
+  do {
+    *--p = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  out.append(p, static_cast<size_t>(end - p));
 }
 
+// Wall-clock nanoseconds: one clock read gives a JSON line both its time and its start.
 uint64_t now_ns() {
   return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
 } // namespace
@@ -125,8 +137,7 @@ int AccessLog::status_of(std::string_view head) {
   return v;
 }
 
-std::string_view AccessLog::clock_text() {
-  const std::time_t t = std::time(nullptr);
+std::string_view AccessLog::clock_text(std::time_t t) {
   if (t != clock_second_) {
     clock_second_ = t;
     std::tm tm{};
@@ -153,72 +164,116 @@ std::string_view AccessLog::clock_text() {
 }
 
 void AccessLog::begin(ConnectionLog &c, uint32_t seq, const RequestHead &head) {
+  RoutedRequest &r = c.routed;
+  r.seq = seq;
+  r.http10 = head.minor_version == 0;
+  r.method = std::string_view(head.method, head.method_len);
+  r.target = std::string_view(head.target, head.target_len);
+  const bool fields = format_ != AccessLogFormat::Common;
+  r.referer = fields ? find(head, "referer") : nullptr;
+  r.agent = fields ? find(head, "user-agent") : nullptr;
+  r.started_ns = format_ == AccessLogFormat::Json ? now_ns() : 0;
+  c.routing = true;
+}
+
+void AccessLog::keep(ConnectionLog &c) {
+  if (!c.routing) return;
+  c.routing = false;
   try {
     // An entry's buffer is reused from the last one finished: no allocation per request once warm.
     std::string text = std::move(c.spare);
     text.clear();
-    c.pending.push_back(ConnectionLog::Entry{seq, 0, 0, 0, 0, std::move(text)});
-    ConnectionLog::Entry &e = c.pending.back();
-    std::string &t = e.text;
-    const std::string_view method(head.method, head.method_len), target(head.target, head.target_len);
-    const char *version = head.minor_version == 0 ? "HTTP/1.0" : "HTTP/1.1";
-    if (format_ == AccessLogFormat::Json) {
-      e.started_ns = now_ns();
-      const auto ms = (std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::system_clock::now().time_since_epoch()).count()) % 1000;
-      t += "{\"time\":\"";
-      t += clock_text();
-      t += '.';
-      t += static_cast<char>('0' + ms / 100);
-      t += static_cast<char>('0' + ms / 10 % 10);
-      t += static_cast<char>('0' + ms % 10);
-      t += "Z\",\"remote\":\"";
-      append_json(t, c.client);
-      t += "\",\"method\":\"";
-      append_json(t, method);
-      t += "\",\"url\":\"";
-      append_json(t, target);
-      t += "\",\"protocol\":\"";
-      t += version;
-      t += '"';
-      e.split = t.size();
-      if (const HeaderField *h = find(head, "referer")) {
-        t += ",\"referer\":\"";
-        append_json(t, value(h));
-        t += '"';
-      }
-      if (const HeaderField *h = find(head, "user-agent")) {
-        t += ",\"userAgent\":\"";
-        append_json(t, value(h));
-        t += '"';
-      }
-      t += '}';
-      return;
-    }
-    t += c.client;
-    t += " - - [";
-    t += clock_text();
-    t += "] \"";
-    append_clf(t, method);
-    t += ' ';
-    append_clf(t, target);
-    t += ' ';
+    fields_before(text, c, c.routed);
+    const size_t split = text.size();
+    fields_after(text, c.routed);
+    c.pending.push_back(ConnectionLog::Entry{c.routed.seq, 0, 0, c.routed.started_ns, split, std::move(text)});
+  } catch (const std::exception &) {
+    // Out of memory: its line will have "-" for the request.
+  }
+}
+
+void AccessLog::fields_before(std::string &t, const ConnectionLog &c, const RoutedRequest &r) {
+  const char *version = r.http10 ? "HTTP/1.0" : "HTTP/1.1";
+  if (format_ == AccessLogFormat::Json) {
+    const uint64_t ms = r.started_ns / 1000000 % 1000;
+    t += "{\"time\":\"";
+    t += clock_text(static_cast<std::time_t>(r.started_ns / 1000000000)); // the same read as its ms
+    const char frac[5] = {'.', static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                          static_cast<char>('0' + ms % 10), 'Z'};
+    t.append(frac, 5);
+    t += "\",\"remote\":\"";
+    append_json(t, c.client);
+    t += "\",\"method\":\"";
+    append_json(t, r.method);
+    t += "\",\"url\":\"";
+    append_json(t, r.target);
+    t += "\",\"protocol\":\"";
     t += version;
     t += '"';
-    e.split = t.size();
-    if (format_ == AccessLogFormat::Combined) {
-      const HeaderField *referer = find(head, "referer"), *agent = find(head, "user-agent");
-      t += " \"";
-      if (referer) append_clf(t, value(referer));
-      else t += '-';
-      t += "\" \"";
-      if (agent) append_clf(t, value(agent));
-      else t += '-';
+    return;
+  }
+  t += c.client;
+  t += " - - [";
+  t += clock_text(std::time(nullptr));
+  t += "] \"";
+  append_clf(t, r.method);
+  t += ' ';
+  append_clf(t, r.target);
+  t += ' ';
+  t += version;
+  t += '"';
+}
+
+void AccessLog::fields_after(std::string &t, const RoutedRequest &r) {
+  switch (format_) {
+  case AccessLogFormat::Common: return;
+  case AccessLogFormat::Combined:
+    t += " \"";
+    if (r.referer) append_clf(t, value(r.referer));
+    else t += '-';
+    t += "\" \"";
+    if (r.agent) append_clf(t, value(r.agent));
+    else t += '-';
+    t += '"';
+    return;
+  case AccessLogFormat::Json:
+    if (r.referer) {
+      t += ",\"referer\":\"";
+      append_json(t, value(r.referer));
       t += '"';
     }
-  } catch (const std::exception &) {
-    // Out of memory: this request goes unlogged (finish() then writes a line without its fields).
+    if (r.agent) {
+      t += ",\"userAgent\":\"";
+      append_json(t, value(r.agent));
+      t += '"';
+    }
+    t += '}';
+    return;
   }
+}
+
+void AccessLog::append_outcome(std::string &b, int status, uint64_t bytes, uint64_t started_ns) {
+  if (format_ == AccessLogFormat::Json) {
+    b += ",\"status\":";
+    append_number(b, static_cast<uint64_t>(status));
+    b += ",\"bytes\":";
+    append_number(b, bytes);
+    if (started_ns == 0) return;
+    // Milliseconds with microseconds, from routing to the answer being handed to the connection.
+    const uint64_t end = now_ns();
+    const uint64_t us = end > started_ns ? (end - started_ns) / 1000 : 0; // the wall clock may step back
+    b += ",\"ms\":";
+    append_number(b, us / 1000);
+    const char frac[4] = {'.', static_cast<char>('0' + us / 100 % 10), static_cast<char>('0' + us / 10 % 10),
+                          static_cast<char>('0' + us % 10)};
+    b.append(frac, 4);
+    return;
+  }
+  b += ' ';
+  append_number(b, static_cast<uint64_t>(status));
+  b += ' ';
+  if (bytes == 0) b += '-';
+  else append_number(b, bytes);
 }
 
 void AccessLog::started(ConnectionLog &c, uint32_t seq, int status, uint64_t bytes) {
@@ -240,6 +295,28 @@ void AccessLog::sent(ConnectionLog &c, uint32_t seq, uint64_t bytes) {
 }
 
 void AccessLog::finish(ConnectionLog &c, uint32_t seq, int status, uint64_t bytes) {
+  if (c.routing && c.routed.seq == seq) {
+    // Answered while routed (natively): the line is written from the request's own bytes.
+    c.routing = false;
+    if (buffer_.size() >= kMaxBuffer) {
+      ++dropped_;
+      return;
+    }
+    const size_t mark = buffer_.size();
+    try {
+      fields_before(buffer_, c, c.routed);
+      append_outcome(buffer_, status, bytes, c.routed.started_ns);
+      fields_after(buffer_, c.routed);
+      buffer_ += '\n';
+      ++lines_;
+    } catch (const std::exception &) {
+      buffer_.resize(mark);
+      ++dropped_;
+      return;
+    }
+    if (buffer_.size() >= kFlushAt) flush();
+    return;
+  }
   // The newest entry for a native answer, the oldest for a JS one: both ends are looked at first.
   for (size_t i = c.pending.size(); i-- > 0;) {
     ConnectionLog::Entry &e = c.pending[i];
@@ -254,6 +331,7 @@ void AccessLog::finish(ConnectionLog &c, uint32_t seq, int status, uint64_t byte
 }
 
 void AccessLog::abandon(ConnectionLog &c) {
+  if (c.routing) finish(c, c.routed.seq, 499, 0); // closed while its request was being routed
   for (ConnectionLog::Entry &e : c.pending) write_line(c, &e, 499, e.bytes);
   c.pending.clear();
 }
@@ -263,56 +341,34 @@ void AccessLog::write_line(const ConnectionLog &c, const ConnectionLog::Entry *e
     ++dropped_;
     return;
   }
+  const size_t mark = buffer_.size();
   try {
     std::string &b = buffer_;
-    const bool whole = e && !e->text.empty();
-    if (format_ == AccessLogFormat::Json) {
-      if (whole) {
-        b.append(e->text, 0, e->split);
-      } else {
-        b += "{\"time\":\"";
-        b += clock_text();
-        b += "Z\",\"remote\":\"";
-        append_json(b, c.client);
-        b += '"';
-      }
-      b += ",\"status\":";
-      append_number(b, static_cast<uint64_t>(status));
-      b += ",\"bytes\":";
-      append_number(b, bytes);
-      if (whole) {
-        // Milliseconds with microseconds, from routing to the answer being queued.
-        const uint64_t us = (now_ns() - e->started_ns) / 1000;
-        b += ",\"ms\":";
-        append_number(b, us / 1000);
-        b += '.';
-        b += static_cast<char>('0' + us / 100 % 10);
-        b += static_cast<char>('0' + us / 10 % 10);
-        b += static_cast<char>('0' + us % 10);
-        b.append(e->text, e->split, std::string::npos);
-      } else {
-        b += '}';
-      }
+    if (e && !e->text.empty()) {
+      b.append(e->text, 0, e->split);
+      append_outcome(b, status, bytes, e->started_ns);
+      b.append(e->text, e->split, std::string::npos);
+    } else if (format_ == AccessLogFormat::Json) {
+      // No request to name: malformed, or timed out before its head was whole.
+      b += "{\"time\":\"";
+      b += clock_text(std::time(nullptr));
+      b += "Z\",\"remote\":\"";
+      append_json(b, c.client);
+      b += '"';
+      append_outcome(b, status, bytes, 0);
+      b += '}';
     } else {
-      if (whole) {
-        b.append(e->text, 0, e->split);
-      } else {
-        b += c.client;
-        b += " - - [";
-        b += clock_text();
-        b += "] \"-\"";
-      }
-      b += ' ';
-      append_number(b, static_cast<uint64_t>(status));
-      b += ' ';
-      if (bytes == 0) b += '-';
-      else append_number(b, bytes);
-      if (whole) b.append(e->text, e->split, std::string::npos);
-      else if (format_ == AccessLogFormat::Combined) b += " \"-\" \"-\"";
+      b += c.client;
+      b += " - - [";
+      b += clock_text(std::time(nullptr));
+      b += "] \"-\"";
+      append_outcome(b, status, bytes, 0);
+      if (format_ == AccessLogFormat::Combined) b += " \"-\" \"-\"";
     }
     b += '\n';
     ++lines_;
   } catch (const std::exception &) {
+    buffer_.resize(mark);
     ++dropped_;
     return;
   }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -23,7 +24,17 @@ namespace uvhttp {
 
 enum class AccessLogFormat : uint8_t { Common, Combined, Json };
 
-// What one connection has to log: its client, and the requests routed but not yet answered.
+// The fields of the request being routed, pointing into its bytes: valid only while it is routed.
+struct RoutedRequest {
+  uint32_t seq;
+  bool http10;
+  std::string_view method, target;
+  const HeaderField *referer, *agent; // null when absent
+  uint64_t started_ns;                // wall clock (JSON only)
+};
+
+// What one connection has to log: its client, the request being routed, and the requests routed but
+// not yet answered.
 struct ConnectionLog {
   struct Entry {
     uint32_t seq;
@@ -34,6 +45,8 @@ struct ConnectionLog {
     std::string text;
   };
   std::string client; // the client's address, "-" when it has none (a socket pair)
+  RoutedRequest routed{};
+  bool routing = false; // routed holds a request not yet answered nor kept
   std::vector<Entry> pending;
   std::string spare; // the last finished entry's buffer, for the next one
 };
@@ -47,8 +60,11 @@ public:
   AccessLog(const AccessLog &) = delete;
   AccessLog &operator=(const AccessLog &) = delete;
 
-  // A request is routed: its request line and the fields the format needs are taken now.
+  // A request is being routed. A native answer finishes it before routing ends, and its line is
+  // written from the request's bytes in one pass; keep() copies what a later answer needs.
   void begin(ConnectionLog &c, uint32_t seq, const RequestHead &head);
+  // Routing has ended: a request still unanswered (it went to JS) keeps its fields for its line.
+  void keep(ConnectionLog &c);
   // A streamed response started with this status.
   void started(ConnectionLog &c, uint32_t seq, int status, uint64_t bytes);
   // More body bytes of a streamed response.
@@ -74,8 +90,13 @@ public:
 private:
   AccessLog(int fd, std::string path, AccessLogFormat format);
   void write_line(const ConnectionLog &c, const ConnectionLog::Entry *e, int status, uint64_t bytes);
-  // The request's time, formatted for the log's format (cached per second).
-  std::string_view clock_text();
+  // The parts of a line before the status and after the bytes.
+  void fields_before(std::string &out, const ConnectionLog &c, const RoutedRequest &r);
+  void fields_after(std::string &out, const RoutedRequest &r);
+  // status and bytes (and JSON's ms), between the two.
+  void append_outcome(std::string &out, int status, uint64_t bytes, uint64_t started_ns);
+  // A second of wall-clock time, formatted for the log's format (cached per second).
+  std::string_view clock_text(std::time_t second);
 
   int fd_;
   const std::string path_; // empty: stdout, which is never closed or reopened

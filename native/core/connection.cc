@@ -232,7 +232,9 @@ bool Connection::on_request(const ParsedRequest &r) {
   const uint32_t seq = next_seq_++;
   // A streamed body that no handler took (a directory answered, or the batch was full) is dropped as
   // it comes: only dispatch_to_js makes body_.
-  return route_request(seq, r);
+  const bool more = route_request(seq, r);
+  if (log_) ctx_->access_log->keep(*log_);
+  return more;
 }
 
 bool Connection::route_request(uint32_t seq, const ParsedRequest &r) {

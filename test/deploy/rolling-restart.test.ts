@@ -4,11 +4,11 @@
 // again on its port. Every request must succeed with its own answer: the drain finishes what a
 // backend took, and what it never took nginx sends to the other one.
 //
-// POSTs are retried too (proxy_next_upstream non_idempotent), and must be: a draining backend closes
-// its idle keep-alive connections at once, and nginx sometimes sends a request on one of them in that
-// instant (it logs "upstream prematurely closed connection" or "recv() failed (104: Connection reset
-// by peer)"). Such a request was never run -- the drain finishes every request it has read -- so
-// sending it to the other backend is safe; without non_idempotent nginx answers those POSTs 502.
+// POSTs are retried too (proxy_next_upstream non_idempotent): a draining backend closes its idle
+// keep-alive connections at once (after answering a request already waiting in one), and nginx can
+// still send a request on one of them while its FIN is on the way (it logs "upstream prematurely
+// closed connection"). Such a request was never run -- the drain finishes every request it has read
+// -- so sending it to the other backend is safe; without non_idempotent nginx answers it 502.
 //
 // It lives under test/deploy/ because it tests the deployment recipe (docs/deploying.md) across
 // processes, not one module of lib/. nginx comes from Debian (.ci/run installs it); without it the

@@ -132,6 +132,8 @@ describe('native/http (C++ unit tests)', () => {
 
 describe('native/core (C++ unit tests)', () => {
   it('router_test', () => buildAndRun('core/router_test', 'router', [], ['native/core/router.cc']), timeoutMs);
+  it('access_log_test (formats, escaping of every byte, lines answered now and later, reopen)', () =>
+    buildAndRun('core/access_log_test', 'access_log', [], ['native/core/access_log.cc']), timeoutMs);
   it('batch_test', () => buildAndRun('core/batch_test', 'batch', [], ['native/core/batch.cc']), timeoutMs);
   it('output_queue_test', () =>
     buildAndRun('core/output_queue_test', 'output_queue', [], ['native/core/output_queue.cc', 'native/io/file_io.cc']), timeoutMs);
