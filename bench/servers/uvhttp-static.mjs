@@ -10,7 +10,11 @@ import { BODY, CONTENT_TYPE, portFromArgs, ready } from './body.mjs';
 const port = portFromArgs();
 // UVHTTP_BENCH_ACCESS_LOG=<file>:<format>: the same route with the access log on.
 const [logPath, logFormat] = (process.env.UVHTTP_BENCH_ACCESS_LOG ?? '').split(':');
-const app = createServer(logPath ? { accessLog: { path: logPath, format: logFormat } } : {});
+// UVHTTP_BENCH_PROXY_PROTOCOL=1: every connection starts with a PROXY header (bench/proxy-close.lua).
+const app = createServer({
+  ...(logPath ? { accessLog: { path: logPath, format: logFormat } } : {}),
+  ...(process.env.UVHTTP_BENCH_PROXY_PROTOCOL ? { proxyProtocol: true } : {}),
+});
 app.static('/', BODY, { headers: { 'content-type': CONTENT_TYPE } });
 const dir = process.argv[3];
 for (const name of dir ? readdirSync(dir) : []) {
