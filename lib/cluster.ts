@@ -51,7 +51,9 @@ class Member {
   /** Asked to close (or given up on): its exit is no reason to start another. */
   closing = false;
   private gone = false;
-  /** The stats it sent when it closed. */
+  /** It sent its stats after closing: they no longer change. */
+  private final = false;
+  /** The last stats it sent: what a worker that has ended counts for. */
   private last?: Stats;
   private readonly asked = new Map<number, (stats: Stats) => void>();
   private nextId = 0;
@@ -70,10 +72,12 @@ class Member {
         } else if (m.type === 'failed') {
           reject(m.stage === 'module' ? errors.appModule(m.message) : Object.assign(new Error(m.message), { code: m.code }));
         } else if (m.type === 'stats') {
+          this.last = m.stats;
           this.asked.get(m.id)?.(m.stats);
           this.asked.delete(m.id);
         } else {
           this.last = m.stats;
+          this.final = true;
           this.closed?.();
         }
       });
@@ -95,7 +99,7 @@ class Member {
   }
 
   stats(): Promise<Stats> {
-    if (this.gone || this.last !== undefined) return Promise.resolve(this.last ?? zeroStats());
+    if (this.gone || this.final) return Promise.resolve(this.last ?? zeroStats());
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.asked.set(id, resolve);
@@ -124,7 +128,7 @@ class Member {
   }
 }
 
-/** Stats of a worker that never answered: every counter 0. */
+/** Stats of a worker that ended before it sent any: every counter 0. */
 function zeroStats(): Stats {
   return {
     connections: 0,
@@ -140,8 +144,8 @@ function zeroStats(): Stats {
     parseErrors: 0,
     timeouts: 0,
     handlerTimeouts: 0,
-    files: { memoryHits: 0, sendfileResponses: 0, notModified: 0, entries: 0, openFiles: 0 },
-  } as Stats;
+    files: { memoryHits: 0, sendfileResponses: 0, notModified: 0, entries: 0, openFiles: 0, memoryBytes: 0 },
+  };
 }
 
 /** Adds every numeric field (nested ones too, as files) of each into one object of the same shape. */
@@ -204,7 +208,8 @@ export function cluster(options: ClusterOptions): Cluster {
       const rest = await Promise.all(Array.from({ length: workers - 1 }, () => start(first.port)));
       return [first, ...rest];
     } catch (err) {
-      await Promise.all(members.map((m) => m.close(0)));
+      // Nothing was served yet worth waiting for.
+      await Promise.all(members.map((m) => m.close(100)));
       throw err;
     }
   })();

@@ -57,6 +57,7 @@ import { createServer } from INDEX;
 const app = createServer();
 app.get('/', () => 'worker ' + threadId);
 app.get('/slow', async () => { await new Promise((r) => setTimeout(r, 300)); return 'slow done'; });
+app.get('/hang', () => new Promise(() => {}));
 app.get('/crash', () => { setTimeout(() => { throw new Error('crashed on purpose'); }); return 'crashing'; });
 export default app;
 `,
@@ -112,6 +113,33 @@ describe('cluster()', () => {
     const stats = await c.stats();
     expect(stats.total.requests).toBe(1);
     expect(stats.total.connections).toBe(0);
+  });
+
+  it("close({ timeout }) ends a handler that never answers, counted in its worker's connectionsForced; a client that left costs no wait", async () => {
+    const c = start({ entry: hello, workers: 2, host: '127.0.0.1' });
+    const [{ port }] = (await c.ready) as [{ port: number }];
+    // One client waits for a handler that never answers, another sends the same and goes away.
+    const stuck = net.connect(port, '127.0.0.1');
+    const gone = net.connect(port, '127.0.0.1');
+    let stuckGot = '';
+    stuck.setEncoding('utf8').on('data', (d: string) => (stuckGot += d));
+    const stuckEnded = new Promise((r) => stuck.once('close', r));
+    for (const s of [stuck, gone]) {
+      s.on('error', () => {});
+      s.write('GET /hang HTTP/1.1\r\nhost: x\r\n\r\n');
+    }
+    await new Promise((r) => setTimeout(r, 150));
+    gone.destroy();
+    expect((await c.stats()).total.jsDispatches).toBe(2);
+    const t0 = Date.now();
+    await c.close({ timeout: 300 });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    await stuckEnded;
+    // No response was made up for the stuck request: its connection was closed with nothing sent.
+    expect(stuckGot).toBe('');
+    const { total } = await c.stats();
+    expect(total.connectionsForced).toBe(1);
+    expect(total.connections).toBe(0);
   });
 
   it('runs a fetch-handler module ({ fetch }) in each worker', async () => {
