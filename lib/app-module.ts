@@ -28,7 +28,7 @@ export interface Listening {
  * Loads file (resolved against the working directory) and checks its default export; what keeps it
  * from running is a UVHTTP_ERR_APP_MODULE whose message is for the user.
  */
-export async function loadAppModule(file: string): Promise<{ file: string; exported: AppExport }> {
+export async function loadAppModule(file: string): Promise<AppExport> {
   const path = resolve(file);
   let isFile = false;
   try {
@@ -50,8 +50,8 @@ export async function loadAppModule(file: string): Promise<{ file: string; expor
     throw errors.appModule(`cannot load ${path}: ${(err as Error).stack ?? String(err)}`);
   }
   const target = value as { fetch?: unknown; listen?: unknown; serveDir?: unknown } | null | undefined;
-  if (target && typeof target.listen === 'function' && typeof target.serveDir === 'function') return { file: path, exported: { kind: 'app', app: target as App } };
-  if (target && typeof target.fetch === 'function') return { file: path, exported: { kind: 'fetch', target: target as FetchTarget } };
+  if (target && typeof target.listen === 'function' && typeof target.serveDir === 'function') return { kind: 'app', app: target as App };
+  if (target && typeof target.fetch === 'function') return { kind: 'fetch', target: target as FetchTarget };
   throw errors.appModule(`the default export of ${path} must be an object with a fetch(request) method, or an App from createServer()`);
 }
 

@@ -210,7 +210,7 @@ async function runApp(command: Command): Promise<void> {
   } else {
     const { listenAppModule, loadAppModule } = await import('./app-module.js');
     try {
-      const listening = await listenAppModule((await loadAppModule(file)).exported, spec);
+      const listening = await listenAppModule(await loadAppModule(file), spec);
       ({ address, port } = listening);
       server = listening;
     } catch (err) {

@@ -25,7 +25,7 @@ const { entry, listen } = workerData as WorkerData;
 
 let server: Listening | undefined;
 try {
-  const { exported } = await loadAppModule(entry);
+  const exported = await loadAppModule(entry);
   try {
     server = await listenAppModule(exported, listen);
   } catch (err) {
