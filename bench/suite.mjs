@@ -21,6 +21,18 @@ import { fapwsLine } from './report.mjs';
  */
 
 /**
+ * The cores a server runs on: the server cores, or for a server with a fixed number of workers
+ * (uvhttp-static-w2, nginx-w2, …) every core the harness has, the load generator's included,
+ * so that two workers are not pinned to one core. On a 2-core machine wrk then competes with them.
+ * @param {ServerDef} def
+ * @param {import('./cli.mjs').Options} opts
+ */
+export function serverCpusOf(def, opts) {
+  if (def.workers === undefined || !opts.serverCpus) return opts.serverCpus;
+  return opts.loadCpus ? `${opts.serverCpus},${opts.loadCpus}` : opts.serverCpus;
+}
+
+/**
  * Measure every scenario and mode of one server. Rows are pushed to `runs` as they come.
  * @param {ServerDef} def
  * @param {Scenario[]} scenarios
@@ -29,8 +41,9 @@ import { fapwsLine } from './report.mjs';
  */
 export async function runServer(def, scenarios, ctx, runs) {
   const { opts } = ctx;
-  progress(`[${ctx.step}/${ctx.total}] ${def.name}: starting (pinned to cpu ${opts.serverCpus ?? 'any'})`);
-  const srv = await startServer(def, { cpus: opts.serverCpus, workers: opts.serverCores });
+  const cpus = serverCpusOf(def, opts);
+  progress(`[${ctx.step}/${ctx.total}] ${def.name}: starting (pinned to cpu ${cpus ?? 'any'})`);
+  const srv = await startServer(def, { cpus, workers: def.workers ?? opts.serverCores });
   try {
     for (const scenario of scenarios) {
       if (ctx.fapws) console.log(`# ${def.name} (${scenario.name})`);

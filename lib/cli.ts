@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // `npx uvhttp serve [dir]`: serves a directory with app.serveDir until SIGINT or SIGTERM.
-// `npx uvhttp app.js`: runs an app module (a fetch handler object or an App) until SIGINT or SIGTERM.
+// `npx uvhttp app.js`: runs an app module (a fetch handler object or an App) until SIGINT or SIGTERM,
+// in one thread or, with --workers, in several that share the port (lib/cluster.ts).
 // Arguments are checked before the addon loads, so `--help` and a bad flag answer on any machine.
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { APP_EXTENSIONS } from './app-module.js';
 
 const USAGE = `Usage: uvhttp serve [dir] [options]
-       uvhttp <app.js | app.ts> [--port <n>] [--host <addr>]
+       uvhttp <app.js | app.ts> [--port <n>] [--host <addr>] [--unix <path>] [--workers <n>]
 
 serve: serves the files under dir (default: the current directory) over HTTP/1.1.
 
@@ -21,6 +22,11 @@ defaults to $PORT, else 3000.
 Options:
   -p, --port <n>             port to listen on, 0 picks a free one (default 8080)
       --host <addr>          address to listen on (default 0.0.0.0, every interface)
+      --unix <path>          listen on a Unix domain socket at path instead of a port
+                             (a stale socket file there is replaced, the file removed at exit)
+      --workers <n>          run the app module in n worker threads, each with its own event
+                             loop and its own listener on the same port (SO_REUSEPORT: the
+                             kernel spreads connections); default 1 (app module only, TCP only)
       --prefix <path>        URL path the directory is served under (default /; serve only)
       --spa [file]           answer a page request (Accept: text/html) for a missing path
                              with file, relative to dir (default index.html); the file is
@@ -28,7 +34,8 @@ Options:
       --cache-control <v>    Cache-Control of every file response (default: none)
   -h, --help                 print this and exit
 
-Stops (closing the server, exit code 0) on SIGINT (Ctrl-C) and SIGTERM.
+Stops on SIGINT (Ctrl-C) and SIGTERM: stops accepting, lets in-flight responses finish (3 s
+at most; in every worker, with --workers) and exits 0.
 Exit codes: 0 stopped by a signal, or --help; 1 the directory, the app module or the
 address cannot be used; 2 a bad argument.
 `;
@@ -52,6 +59,10 @@ interface Command {
   dir: string;
   port: number;
   host: string;
+  /** A Unix socket path to listen on instead of port and host. */
+  unix?: string;
+  /** Worker threads for an app module (1: the app runs in this thread). */
+  workers: number;
   prefix: string;
   spa: string | false;
   cacheControl?: string;
@@ -79,6 +90,8 @@ function parseCommand(args: string[]): Command {
       options: {
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
+        unix: { type: 'string' },
+        workers: { type: 'string' },
         prefix: { type: 'string' },
         spa: { type: 'string' },
         'cache-control': { type: 'string' },
@@ -90,7 +103,7 @@ function parseCommand(args: string[]): Command {
     throw usage((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }
   const { values, positionals } = parsed;
-  const command: Command = { help: values.help === true, dir: '.', port: 8080, host: '0.0.0.0', prefix: '/', spa: false };
+  const command: Command = { help: values.help === true, dir: '.', port: 8080, host: '0.0.0.0', workers: 1, prefix: '/', spa: false };
   if (command.help) return command;
 
   const [verb, dir, ...extra] = positionals;
@@ -106,6 +119,7 @@ function parseCommand(args: string[]): Command {
     if (verb !== 'serve') throw usage(`unknown command '${verb}' (the command is serve, or an app module: .js, .mjs, .cjs, .ts, .mts, .cts)`);
     if (extra.length > 0) throw usage(`serve takes one directory, got also ${extra.map((e) => `'${e}'`).join(', ')}`);
     if (dir !== undefined) command.dir = dir;
+    if (values.workers !== undefined) throw usage('--workers is for an app module, not for serve');
   }
 
   if (values.port !== undefined) {
@@ -116,6 +130,18 @@ function parseCommand(args: string[]): Command {
   if (values.host !== undefined) {
     if (values.host === '') throw usage('--host must not be empty');
     command.host = values.host;
+  }
+  if (values.workers !== undefined) {
+    const workers = /^\d{1,4}$/.test(values.workers) ? Number(values.workers) : NaN;
+    if (!(workers >= 1 && workers <= 1024)) throw usage(`--workers must be an integer from 1 to 1024, got '${values.workers}'`);
+    command.workers = workers;
+  }
+  if (values.unix !== undefined) {
+    if (values.unix === '') throw usage('--unix needs the socket file path, e.g. --unix /run/app/http.sock');
+    if (values.port !== undefined || values.host !== undefined) throw usage('--unix listens on a socket file: give it without --port and --host');
+    // SO_REUSEPORT spreads TCP connections only: N workers cannot share one socket file.
+    if (command.workers > 1) throw usage('--unix takes one worker: a Unix socket cannot be shared by --workers (use a TCP port)');
+    command.unix = values.unix;
   }
   if (values.prefix !== undefined) {
     if (!values.prefix.startsWith('/')) throw usage(`--prefix must start with '/', got '${values.prefix}'`);
@@ -137,61 +163,62 @@ function displayUrl(host: string, port: number, prefix: string): string {
   return `http://${name}:${port}${path}`;
 }
 
-const APP_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
-
 interface Closable {
   close(options?: { timeout?: number }): Promise<void>;
 }
 
-/** Runs an app module's default export until a signal. */
+/** Where the command listens, as listen() takes it, and as a message says it. */
+function listenSpec(command: Command) {
+  return command.unix !== undefined
+    ? { spec: { path: command.unix }, where: command.unix }
+    : { spec: { port: command.port, host: command.host }, where: `${command.host}:${command.port}` };
+}
+
+/** What loading or listening threw, as the message and exit code the user gets. */
+function failure(err: unknown, where: string): Exit {
+  if ((err as { code?: string }).code === 'UVHTTP_ERR_APP_MODULE') return new Exit(`uvhttp: ${(err as Error).message}`, 1);
+  return new Exit(`uvhttp: cannot listen on ${where}: ${(err as Error).message}`, 1);
+}
+
+/** The line a test or a user waits for: where it serves, and how. */
+function servingLine(what: string, command: Command, address: string, port: number, prefix: string): string {
+  if (command.unix !== undefined) return `Serving ${what} at unix:${command.unix}${prefix === '/' ? '' : ` under ${prefix}`}`;
+  // A host name is printed as given, an address as listen() bound it.
+  const wildcard = address === '0.0.0.0' || address === '::';
+  const url = displayUrl(isIP(command.host) === 0 ? command.host : address, port, prefix);
+  const notes = [...(command.workers > 1 ? [`${command.workers} workers`] : []), ...(wildcard ? [`listening on all interfaces, port ${port}`] : [])];
+  return `Serving ${what} at ${url}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
+}
+
+/** Runs an app module's default export until a signal: here, or in --workers threads. */
 async function runApp(command: Command): Promise<void> {
   const file = resolve(command.app!);
-  let isFile = false;
-  try {
-    isFile = statSync(file).isFile();
-  } catch {
-    isFile = false;
-  }
-  if (!isFile) throw new Exit(`uvhttp: cannot run ${file}: no such file`, 1);
-  if (/\.[mc]?ts$/.test(file) && !(process.features as { typescript?: unknown }).typescript) {
-    throw new Exit(
-      `uvhttp: ${file} is TypeScript, and this Node (${process.version}) does not strip types: use Node 22.18 or later, ` +
-        'or 22.6+ with NODE_OPTIONS=--experimental-strip-types, or run the compiled .js',
-      1,
-    );
-  }
-  let exported: unknown;
-  try {
-    exported = ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
-  } catch (err) {
-    throw new Exit(`uvhttp: cannot load ${file}: ${(err as Error).stack ?? String(err)}`, 1);
-  }
-  const { serve } = await import('./index.js');
+  const { spec, where } = listenSpec(command);
   let server: Closable;
   let address: string;
   let port: number;
-  try {
-    const target = exported as { fetch?: unknown; listen?: unknown; serveDir?: unknown } | null | undefined;
-    if (target && typeof target.listen === 'function' && typeof target.serveDir === 'function') {
-      const app = target as { listen(o: { port: number; host: string }): Promise<{ address: string; port: number }> } & Closable;
-      ({ address, port } = await app.listen({ port: command.port, host: command.host }));
-      server = app;
-    } else if (target && typeof target.fetch === 'function') {
-      const handler = target as { fetch: (request: Request) => Response | Promise<Response> };
-      const s = serve({ fetch: (request) => handler.fetch(request), port: command.port, hostname: command.host, signals: false });
-      ({ address, port } = await s.ready);
-      server = { close: (o) => s.app.close(o) };
-    } else {
-      throw new Exit(`uvhttp: the default export of ${file} must be an object with a fetch(request) method, or an App from createServer()`, 1);
+  if (command.workers > 1) {
+    // Loaded only now: the addon is needed for serving, not for reading arguments.
+    const { cluster } = await import('./cluster.js');
+    const workers = cluster({ entry: file, workers: command.workers, port: command.port, host: command.host });
+    try {
+      [{ address, port }] = (await workers.ready) as [{ address: string; port: number }];
+    } catch (err) {
+      throw failure(err, where);
     }
-  } catch (err) {
-    if (err instanceof Exit) throw err;
-    throw new Exit(`uvhttp: cannot listen on ${command.host}:${command.port}: ${(err as Error).message}`, 1);
+    server = workers;
+  } else {
+    const { listenAppModule, loadAppModule } = await import('./app-module.js');
+    try {
+      const listening = await listenAppModule(await loadAppModule(file), spec);
+      ({ address, port } = listening);
+      server = listening;
+    } catch (err) {
+      throw failure(err, where);
+    }
   }
   stopOnSignals(server);
-  const wildcard = address === '0.0.0.0' || address === '::';
-  const url = displayUrl(isIP(command.host) === 0 ? command.host : address, port, '/');
-  console.log(`Serving ${file} at ${url}${wildcard ? ` (listening on all interfaces, port ${port})` : ''}`);
+  console.log(servingLine(file, command, address, port, '/'));
 }
 
 /** Closes on SIGINT or SIGTERM (a second one exits at once), then exits 0. */
@@ -239,20 +266,17 @@ async function serve(command: Command): Promise<void> {
     throw new Exit(`uvhttp: ${(err as Error).message}`, 1);
   }
 
+  const { spec, where } = listenSpec(command);
   let address: string;
   let port: number;
   try {
-    ({ address, port } = await app.listen({ port: command.port, host: command.host }));
+    ({ address, port } = await app.listen(spec));
   } catch (err) {
-    throw new Exit(`uvhttp: cannot listen on ${command.host}:${command.port}: ${(err as Error).message}`, 1);
+    throw failure(err, where);
   }
 
   stopOnSignals(app);
-
-  // A host name is printed as given, an address as listen() bound it.
-  const wildcard = address === '0.0.0.0' || address === '::';
-  const url = displayUrl(isIP(command.host) === 0 ? command.host : address, port, command.prefix);
-  console.log(`Serving ${dir} at ${url}${wildcard ? ` (listening on all interfaces, port ${port})` : ''}`);
+  console.log(servingLine(dir, command, address, port, command.prefix));
 }
 
 async function main(args: string[]): Promise<void> {

@@ -92,6 +92,7 @@ export const errors = {
   connectionClosed: () =>
     make('UVHTTP_ERR_CONNECTION_CLOSED', 'the client connection closed before the response was sent'),
   accessLog: (reason: string) => make('UVHTTP_ERR_ACCESS_LOG', reason),
+  appModule: (message: string) => make('UVHTTP_ERR_APP_MODULE', message),
   serveDir: (root: string, reason: string) =>
     make('UVHTTP_ERR_SERVE_DIR', `cannot serve ${root}: ${reason}`),
   handlerTimeout: () =>

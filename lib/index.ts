@@ -11,6 +11,8 @@ export { Scope } from './scope.js';
 export type { Plugin, RegisterOptions } from './scope.js';
 export { errors } from './errors.js';
 export { serve } from './fetch.js';
+export { cluster } from './cluster.js';
+export type { Cluster, ClusterOptions, ClusterStats } from './cluster.js';
 export type { AddressInfo, FetchHandler, FetchInfo, ServeOptions, Server } from './fetch.js';
 export type { ErrorCode, UvhttpError } from './errors.js';
 export type { ParamsOf } from './params.js';

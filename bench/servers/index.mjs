@@ -21,8 +21,9 @@ const here = (/** @type {string} */ f) => fileURLToPath(new URL(f, import.meta.u
  * @typedef {{ name: string, describe: string, scenarios: Scenario[],
  *   requires: () => string | null, bin?: string, command: (o: CommandOptions) => Command,
  *   prepare?: (o: { install: boolean, log: (s: string) => void }) => string | null,
- *   files?: string[] }} ServerDef `prepare`: install an on-demand peer, return why it cannot run (or null);
- *   `files`: the files-suite scenarios it serves (see ../files/scenarios.mjs)
+ *   files?: string[], workers?: number }} ServerDef `prepare`: install an on-demand peer, return why it cannot run (or null);
+ *   `files`: the files-suite scenarios it serves (see ../files/scenarios.mjs); `workers`: a fixed
+ *   number of workers (processes or threads), run on every core of the machine (see ../suite.mjs)
  */
 
 /** @param {string} bin */
@@ -107,6 +108,15 @@ const prepareBun = ({ install, log }) => {
   bunPath = r.path;
   return null;
 };
+
+/**
+ * `uvhttp <app module> --workers N` from dist/cli.js, as a user runs it.
+ * @param {string} app @returns {ServerDef['command']}
+ */
+const uvhttpWorkers = (app) => ({ port, workers }) => ({
+  cmd: process.execPath,
+  args: [here('../../dist/cli.js'), here(app), '--workers', String(workers), '--port', String(port), '--host', '127.0.0.1'],
+});
 
 /** @param {string} script @returns {ServerDef['command']} */
 const bunScript = (script) => ({ port }) => ({ cmd: /** @type {string} */ (bunPath), args: [here(script), String(port)] });
@@ -283,6 +293,43 @@ export const SERVERS = [
       { name: 'route', path: '/' },
       { name: 'file', path: '/hello.txt' },
     ],
+    bin: 'nginx',
+    requires: () => (hasBinary('nginx') ? null : 'nginx is not installed (Debian package nginx-light)'),
+    command: ({ port, workers }) => writeNginx({ port, workers }),
+  },
+  // Two workers each, on every core (the load generator shares one of them): what a second core buys.
+  {
+    name: 'uvhttp-static-w2',
+    describe: 'uvhttp, the native static route, `uvhttp app.js --workers 2` (2 threads, SO_REUSEPORT)',
+    scenarios: [{ name: 'route', path: '/' }],
+    workers: 2,
+    requires: uvhttpBuilt,
+    command: uvhttpWorkers('./uvhttp-static-app.mjs'),
+  },
+  {
+    name: 'uvhttp-dynamic-w2',
+    describe: 'uvhttp, the JS handler, `uvhttp app.js --workers 2` (2 threads, SO_REUSEPORT)',
+    scenarios: [{ name: 'handler', path: '/' }],
+    workers: 2,
+    requires: uvhttpBuilt,
+    command: uvhttpWorkers('./uvhttp-dynamic-app.mjs'),
+  },
+  {
+    name: 'node-cluster-w2',
+    describe: `node:cluster, 2 node:http worker processes (${process.version})`,
+    scenarios: [{ name: 'handler', path: '/' }],
+    workers: 2,
+    requires: () => null,
+    command: ({ port, workers }) => ({ cmd: process.execPath, args: [here('./node-cluster.mjs'), String(port), String(workers)] }),
+  },
+  {
+    name: 'nginx-w2',
+    describe: 'nginx, worker_processes 2, return 200 and a static file',
+    scenarios: [
+      { name: 'route', path: '/' },
+      { name: 'file', path: '/hello.txt' },
+    ],
+    workers: 2,
     bin: 'nginx',
     requires: () => (hasBinary('nginx') ? null : 'nginx is not installed (Debian package nginx-light)'),
     command: ({ port, workers }) => writeNginx({ port, workers }),

@@ -1,5 +1,5 @@
 // Command-line parsing and the core split.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect, afterEach } from 'vitest';
@@ -8,6 +8,7 @@ import { SERVERS, findServer } from '../../bench/servers/index.mjs';
 import { BUN_PACKAGE, BUN_VERSION, bunBinary } from '../../bench/peers.mjs';
 import { MODES } from '../../bench/modes.mjs';
 import { matrix, FULL, QUICK } from '../../bench/fapws.mjs';
+import { serverCpusOf } from '../../bench/suite.mjs';
 
 describe('splitCpus', () => {
   it('gives the servers the first half and the load generator the rest', () => {
@@ -58,6 +59,45 @@ describe('Fapws4 matrix', () => {
       { requests: 10000, concurrency: 10, repetition: 1 },
       { requests: 10000, concurrency: 100, repetition: 1 },
     ]);
+  });
+});
+
+describe('two-worker servers', () => {
+  const names = ['uvhttp-static-w2', 'uvhttp-dynamic-w2', 'node-cluster-w2', 'nginx-w2'];
+
+  it('have 2 workers and run on every core, the others on the server cores only', () => {
+    expect(parseCli([], 2).servers.map((s) => s.name)).toEqual(expect.arrayContaining(names));
+    const two = parseCli([], 2);
+    for (const name of names) {
+      expect(findServer(name).workers, name).toBe(2);
+      expect(serverCpusOf(findServer(name), two), name).toBe('0,1');
+    }
+    expect(serverCpusOf(findServer('uvhttp-static'), two)).toBe('0');
+    expect(serverCpusOf(findServer('nginx-w2'), parseCli([], 8))).toBe('0-3,4-7');
+    expect(serverCpusOf(findServer('nginx-w2'), parseCli([], 1))).toBeUndefined();
+  });
+
+  it('start uvhttp through its CLI with --workers, node:cluster and nginx with the worker count', () => {
+    const uv = findServer('uvhttp-static-w2').command({ port: 8140, workers: 2 });
+    expect(uv.cmd).toBe(process.execPath);
+    expect(uv.args).toEqual([
+      expect.stringMatching(/dist\/cli\.js$/),
+      expect.stringMatching(/bench\/servers\/uvhttp-static-app\.mjs$/),
+      '--workers',
+      '2',
+      '--port',
+      '8140',
+      '--host',
+      '127.0.0.1',
+    ]);
+    expect(findServer('uvhttp-dynamic-w2').command({ port: 8140, workers: 2 }).args[1]).toMatch(/uvhttp-dynamic-app\.mjs$/);
+    expect(findServer('node-cluster-w2').command({ port: 8141, workers: 2 }).args).toEqual([expect.stringMatching(/node-cluster\.mjs$/), '8141', '2']);
+    const nginx = findServer('nginx-w2').command({ port: 8142, workers: 2 });
+    try {
+      expect(readFileSync((nginx as { conf?: string }).conf!, 'utf8')).toMatch(/^worker_processes 2;$/m);
+    } finally {
+      rmSync(nginx.dir!, { recursive: true, force: true });
+    }
   });
 });
 

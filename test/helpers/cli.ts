@@ -8,11 +8,12 @@ export interface Exited {
 }
 
 export interface Served {
-  /** The absolute directory and the URL of the `Serving <dir> at <url>` line. */
+  /** The absolute directory and the URL of the `Serving <dir> at <url>` line (`unix:<path>` on a Unix socket). */
   dir: string;
   url: string;
   /** The whole line, with what follows the URL. */
   line: string;
+  /** 0 on a Unix socket. */
   port: number;
   /** Sends a signal; resolves with how the process ended (fails after timeoutMs). */
   stop: (signal: NodeJS.Signals, timeoutMs?: number) => Promise<Exited & { stdout: string; stderr: string }>;
@@ -20,7 +21,7 @@ export interface Served {
   kill: () => void;
 }
 
-export const SERVING = /^Serving (.+) at (http:\/\/\S+)(.*)$/m;
+export const SERVING = /^Serving (.+) at ((?:http:\/\/|unix:)\S+)(.*)$/m;
 
 /**
  * Starts cmd and resolves once it printed its Serving line; rejects with its output if it exits first.
@@ -75,7 +76,7 @@ export function startServe(
         dir: m[1],
         url: m[2],
         line: m[0],
-        port: Number(new URL(m[2]).port),
+        port: m[2].startsWith('unix:') ? 0 : Number(new URL(m[2]).port),
         stop: async (sig, ms = 10_000) => {
           if (!done) signal(sig);
           let t: NodeJS.Timeout;

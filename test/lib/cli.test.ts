@@ -1,7 +1,9 @@
 // `uvhttp serve` (lib/cli.ts) as a user runs it: a child process from dist/cli.js that prints where it
 // serves, serves the directory, and exits 0 with its port closed on SIGTERM and SIGINT; --help; and the
-// exit codes of a bad argument (2) and of a directory it cannot serve (1).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// exit codes of a bad argument (2) and of a directory it cannot serve (1). `uvhttp app.js` runs an app
+// module, on a Unix socket with --unix and in worker threads with --workers.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,6 +17,33 @@ const site = mkdtempSync(join(tmpdir(), 'uvhttp-cli-'));
 const running: Served[] = [];
 
 const uvhttp = (args: string[], cwd = root) => runToEnd(process.execPath, [cli, ...args], { cwd });
+
+/** One GET over a Unix domain socket. */
+function overUnix(socketPath: string, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .request({ socketPath, path, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      })
+      .on('error', reject)
+      .end();
+  });
+}
+
+/** One GET on a new connection to 127.0.0.1, with the response's Connection field. */
+function getNew(port: number, path: string): Promise<{ status: number; body: string; connection: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body, connection: res.headers.connection }));
+      })
+      .on('error', reject);
+  });
+}
 async function serve(args: string[], cwd = root): Promise<Served> {
   const s = await startServe(process.execPath, [cli, 'serve', ...args], { cwd });
   running.push(s);
@@ -113,6 +142,15 @@ describe('uvhttp serve', () => {
     expect((await b.stop('SIGTERM')).code).toBe(0);
   });
 
+  it('--unix serves the directory on a Unix socket, and removes the socket file when it exits', async () => {
+    const sock = join(site, 'dir.sock');
+    const s = await serve([site, '--unix', sock]);
+    expect(s.url).toBe(`unix:${sock}`);
+    expect(await overUnix(sock, '/hello.txt')).toEqual({ status: 200, body: 'hello from a file\n' });
+    expect((await s.stop('SIGTERM')).code).toBe(0);
+    expect(existsSync(sock)).toBe(false);
+  });
+
   it('exits 1 with a message when the port is taken', async () => {
     const first = await serve([site, '--port', '0', '--host', '127.0.0.1']);
     const r = await uvhttp(['serve', site, '--port', String(first.port), '--host', '127.0.0.1']);
@@ -129,7 +167,7 @@ describe('uvhttp --help', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^Usage: uvhttp serve \[dir\] \[options\]/);
-    for (const flag of ['--port', '--host', '--prefix', '--spa', '--cache-control', '--help', 'SIGINT', 'SIGTERM']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--port', '--host', '--unix', '--workers', '--prefix', '--spa', '--cache-control', '--help', 'SIGINT', 'SIGTERM']) expect(r.stdout).toContain(flag);
   });
 });
 
@@ -145,6 +183,12 @@ describe('a bad argument exits 2 with a message that names it', () => {
     ['two directories', ['serve', 'a', 'b'], /serve takes one directory, got also 'b'/],
     ['a prefix without its slash', ['serve', '--prefix', 'static'], /--prefix must start with '\/', got 'static'/],
     ['an empty host', ['serve', '--host='], /--host must not be empty/],
+    ['no workers', ['app.js', '--workers', '0'], /--workers must be an integer from 1 to 1024, got '0'/],
+    ['workers that are not a number', ['app.js', '--workers', 'abc'], /--workers must be an integer from 1 to 1024, got 'abc'/],
+    ['workers for serve', ['serve', '--workers', '2'], /--workers is for an app module, not for serve/],
+    ['an empty Unix socket path', ['serve', '--unix='], /--unix needs the socket file path/],
+    ['a Unix socket and a port', ['app.js', '--unix', '/tmp/x.sock', '--port', '8080'], /--unix listens on a socket file: give it without --port and --host/],
+    ['a Unix socket for several workers', ['app.js', '--unix', '/tmp/x.sock', '--workers', '2'], /a Unix socket cannot be shared by --workers/],
     // Checked by serveDir itself (UVHTTP_ERR_INVALID_ARG / UVHTTP_ERR_INVALID_OPTION), after the addon loads.
     ['a prefix serveDir refuses', ['serve', site, '--prefix', '/a*b'], /prefix/],
     ['a Cache-Control value with a line break', ['serve', site, '--cache-control', 'no-cache\r\nX-Injected: 1'], /cacheControl/],
@@ -203,6 +247,39 @@ describe('uvhttp <app module>', () => {
     expect((await s.stop('SIGINT')).code).toBe(0);
   });
 
+  it('--workers 2 serves from two worker threads, and SIGTERM lets an in-flight request finish, then exits 0', async () => {
+    writeFileSync(
+      join(apps, 'threads.mjs'),
+      `import { threadId } from 'node:worker_threads';\nimport { createServer } from ${JSON.stringify(index)};\nconst app = createServer();\n` +
+        `app.get('/', () => 'thread ' + threadId);\n` +
+        `app.get('/slow', async () => { await new Promise((r) => setTimeout(r, 300)); return 'slow done'; });\nexport default app;\n`,
+    );
+    const s = await run('threads.mjs', ['--workers', '2']);
+    expect(s.line).toMatch(/ \(2 workers\)$/);
+    // New connections: the kernel spreads them over both workers' listeners.
+    const threads = new Set<string>();
+    for (let i = 0; i < 100 && threads.size < 2; i++) threads.add((await getNew(s.port, '/')).body);
+    expect(threads.size).toBe(2);
+    const slow = getNew(s.port, '/slow');
+    await new Promise((r) => setTimeout(r, 100));
+    const end = await s.stop('SIGTERM');
+    expect(await slow).toEqual({ status: 200, body: 'slow done', connection: 'close' });
+    expect(end.signal).toBeNull();
+    expect(end.code, end.stderr).toBe(0);
+    expect(await tryConnect(s.port)).toBe('ECONNREFUSED');
+  });
+
+  it('--unix serves a fetch handler module on a Unix socket; SIGINT exits 0 and removes the file', async () => {
+    writeFileSync(join(apps, 'unix.mjs'), `export default { fetch: (req) => new Response('over unix ' + new URL(req.url).pathname) };\n`);
+    const sock = join(apps, 'app.sock');
+    const s = await startServe(process.execPath, [cli, 'unix.mjs', '--unix', sock], { cwd: apps });
+    running.push(s);
+    expect(s.url).toBe(`unix:${sock}`);
+    expect(await overUnix(sock, '/p')).toEqual({ status: 200, body: 'over unix /p' });
+    expect((await s.stop('SIGINT')).code).toBe(0);
+    expect(existsSync(sock)).toBe(false);
+  });
+
   it('a .ts module runs where Node strips types, and is refused with what to do where it does not', async () => {
     writeFileSync(join(apps, 'typed.ts'), `const port: number = 1;\nexport default { fetch: (_req: Request): Response => new Response('typed ' + port) };\n`);
     const strips = Boolean((process.features as { typescript?: unknown }).typescript);
@@ -224,9 +301,11 @@ describe('uvhttp <app module>', () => {
   });
 
   it('a missing module exits 1; serve-only flags and extra arguments are bad arguments (2)', async () => {
-    const missing = await uvhttp([join(apps, 'nope.js')]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('no such file');
+    for (const workers of [[], ['--workers', '2']]) {
+      const missing = await uvhttp([join(apps, 'nope.js'), ...workers]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain(`uvhttp: cannot run ${join(apps, 'nope.js')}: no such file`);
+    }
     const prefix = await uvhttp(['app.js', '--prefix', '/x']);
     expect(prefix.code).toBe(2);
     expect(prefix.stderr).toContain('--prefix is for serve');

@@ -2,7 +2,7 @@
 // declarations (dist/, internals stripped) under strict, noUncheckedIndexedAccess and
 // exactOptionalPropertyTypes by types.test.ts. A line marked @ts-expect-error must fail to compile:
 // if it ever compiles, tsc reports the unused directive and the test fails.
-import { createServer, errors, serve, type ErrorCode, type ParamsOf, type UvhttpError, type UvhttpRequest, type UvhttpResponse } from '../../dist/index.js';
+import { cluster, createServer, errors, serve, type ErrorCode, type ParamsOf, type UvhttpError, type UvhttpRequest, type UvhttpResponse } from '../../dist/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(_: T): void {}
@@ -84,5 +84,13 @@ if (e.code === 'UVHTTP_ERR_HANDLER_TIMEOUT') void e.statusCode;
 // serve() takes a fetch handler with web-standard types.
 const server = serve({ port: 0, fetch: (request: Request) => new Response(`hello ${new URL(request.url).pathname}`) });
 void server.ready.then((info) => info.port.toFixed());
+
+// cluster(): an entry module, per-worker stats and their sum.
+const workers = cluster({ entry: new URL('./app.js', import.meta.url), workers: 2, port: 0 });
+void workers.ready.then((all) => all.map((w) => w.port.toFixed()));
+void workers.stats().then((s) => s.total.connectionsTotal + (s.workers[0]?.requests ?? 0) + s.restarts);
+void workers.close({ timeout: 1000 });
+// @ts-expect-error the entry module is required
+cluster({ workers: 2 });
 
 void app.inject({ method: 'GET', url: '/users/1' }).then((r) => r.json());

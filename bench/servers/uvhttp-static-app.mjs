@@ -1,0 +1,8 @@
+// The uvhttp-static app as an app module (its default export), for `uvhttp app.js --workers N`:
+// each worker thread imports it and listens on the shared port (uvhttp-static-w2 in index.mjs).
+import { createServer } from '../../dist/index.js';
+import { BODY, CONTENT_TYPE } from './body.mjs';
+
+const app = createServer();
+app.static('/', BODY, { headers: { 'content-type': CONTENT_TYPE } });
+export default app;
