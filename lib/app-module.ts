@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App, ListenOptions, Stats } from './app.js';
+import type { AccessLogOptions } from './access-log.js';
 import { errors } from './errors.js';
 
 export const APP_EXTENSIONS: readonly string[] = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
@@ -22,6 +23,7 @@ export interface Listening {
   port: number;
   stats(): Stats;
   close(options?: { timeout?: number }): Promise<void>;
+  reopenAccessLog(): void;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function loadAppModule(file: string): Promise<AppExport> {
  * it (the lighter global Response included), which unlike serve() also listens on a Unix socket or
  * with reusePort. A failure to listen is thrown as app.listen() threw it.
  */
-export async function listenAppModule(exported: AppExport, where: ListenOptions): Promise<Listening> {
+export async function listenAppModule(exported: AppExport, where: ListenOptions, accessLog?: AccessLogOptions): Promise<Listening> {
   let app: App;
   let restore: (() => void) | undefined;
   if (exported.kind === 'app') {
@@ -72,6 +74,8 @@ export async function listenAppModule(exported: AppExport, where: ListenOptions)
     app = new App().fetch((request) => target.fetch(request));
     restore = installGlobalResponse();
   }
+  // The runner's access log replaces one the module's App may have.
+  if (accessLog !== undefined) app.useAccessLog(accessLog);
   let bound;
   try {
     bound = await app.listen(where);
@@ -83,6 +87,7 @@ export async function listenAppModule(exported: AppExport, where: ListenOptions)
   return {
     ...bound,
     stats: () => app.stats(),
+    reopenAccessLog: () => app.reopenAccessLog(),
     close: (options) => app.close(options).finally(() => restore?.()),
   };
 }

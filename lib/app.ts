@@ -16,7 +16,7 @@ import { registered, Routes } from './routes.js';
 import { Scope, type RouteOptions } from './scope.js';
 import { trustOf } from './trust-proxy.js';
 import { Metrics } from './metrics.js';
-import { reopenOnHangup } from './access-log.js';
+import { accessLogOptions, reopenOnHangup, type AccessLogOptions } from './access-log.js';
 
 export type { RouteOptions } from './scope.js';
 
@@ -115,7 +115,7 @@ export class App extends Scope {
   private closing?: Promise<void>;
   private listening = false;
   private resolveClosed?: () => void;
-  private readonly serverOptions: ServerOptions;
+  private accessLog: ServerOptions['accessLog'];
   private stopReopening = () => {};
 
   constructor(serverOptions: ServerOptions = {}) {
@@ -126,7 +126,7 @@ export class App extends Scope {
     this.routes = routes;
     this.inFlight = inFlight;
     this.metered = metrics;
-    this.serverOptions = serverOptions;
+    this.accessLog = serverOptions.accessLog;
     routes.setRoot(this);
     resolveClosed = () => this.resolveClosed?.();
   }
@@ -213,7 +213,7 @@ export class App extends Scope {
       await this.routes.ready();
       if (this.closing !== undefined) throw errors.serverClosed('listen()');
       const bound = this.native.listen(spec);
-      this.stopReopening = reopenOnHangup(this.serverOptions.accessLog, () => this.reopenAccessLog());
+      this.stopReopening = reopenOnHangup(this.accessLog, () => this.reopenAccessLog());
       return bound;
     } catch (err) {
       this.listening = false;
@@ -269,6 +269,24 @@ export class App extends Scope {
    */
   metrics(): string {
     return this.metered.text(this.stats());
+  }
+
+  /**
+   * Starts (or replaces) the access log of a server made without one: for a runner that did not
+   * create the App (the CLI's --access-log). Before listen().
+   * @internal
+   */
+  useAccessLog(options: boolean | AccessLogOptions): void {
+    if (this.listening) throw errors.alreadyListening();
+    const { accessLogPath, accessLogFormat } = accessLogOptions(options);
+    if (accessLogFormat === undefined) return;
+    try {
+      this.native.setAccessLog(accessLogPath ?? '', accessLogFormat);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'UVHTTP_ERR_ACCESS_LOG') throw errors.accessLog((err as Error).message);
+      throw err;
+    }
+    this.accessLog = options;
   }
 
   /**

@@ -11,6 +11,7 @@ import { APP_EXTENSIONS } from './app-module.js';
 
 const USAGE = `Usage: uvhttp serve [dir] [options]
        uvhttp <app.js | app.ts> [--port <n>] [--host <addr>] [--unix <path>] [--workers <n>]
+                                [--access-log <file | ->]
 
 serve: serves the files under dir (default: the current directory) over HTTP/1.1.
 
@@ -27,6 +28,10 @@ Options:
       --workers <n>          run the app module in n worker threads, each with its own event
                              loop and its own listener on the same port (SO_REUSEPORT: the
                              kernel spreads connections); default 1 (app module only, TCP only)
+      --access-log <file>    append a line per request to file (- for stdout), natively
+                             served ones included; reopened on SIGHUP (logrotate)
+      --access-log-format <f>
+                             combined (default, as nginx and Apache), common or json
       --prefix <path>        URL path the directory is served under (default /; serve only)
       --spa [file]           answer a page request (Accept: text/html) for a missing path
                              with file, relative to dir (default index.html); the file is
@@ -66,6 +71,7 @@ interface Command {
   prefix: string;
   spa: string | false;
   cacheControl?: string;
+  accessLog?: { path: string; format: 'combined' | 'common' | 'json' };
 }
 
 // parseArgs has no option with an optional value: `--spa` alone means index.html, and the next
@@ -95,6 +101,8 @@ function parseCommand(args: string[]): Command {
         prefix: { type: 'string' },
         spa: { type: 'string' },
         'cache-control': { type: 'string' },
+        'access-log': { type: 'string' },
+        'access-log-format': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -152,6 +160,16 @@ function parseCommand(args: string[]): Command {
     command.spa = values.spa;
   }
   if (values['cache-control'] !== undefined) command.cacheControl = values['cache-control'];
+  const format = values['access-log-format'] ?? 'combined';
+  if (format !== 'combined' && format !== 'common' && format !== 'json') {
+    throw usage(`--access-log-format must be combined, common or json, got '${format}'`);
+  }
+  if (values['access-log'] !== undefined) {
+    if (values['access-log'] === '') throw usage('--access-log needs a file path, or - for stdout');
+    command.accessLog = { path: values['access-log'] === '-' ? '' : resolve(values['access-log']), format };
+  } else if (values['access-log-format'] !== undefined) {
+    throw usage('--access-log-format needs --access-log <file | ->');
+  }
   return command;
 }
 
@@ -176,7 +194,8 @@ function listenSpec(command: Command) {
 
 /** What loading or listening threw, as the message and exit code the user gets. */
 function failure(err: unknown, where: string): Exit {
-  if ((err as { code?: string }).code === 'UVHTTP_ERR_APP_MODULE') return new Exit(`uvhttp: ${(err as Error).message}`, 1);
+  const code = (err as { code?: string }).code;
+  if (code === 'UVHTTP_ERR_APP_MODULE' || code === 'UVHTTP_ERR_ACCESS_LOG') return new Exit(`uvhttp: ${(err as Error).message}`, 1);
   return new Exit(`uvhttp: cannot listen on ${where}: ${(err as Error).message}`, 1);
 }
 
@@ -200,7 +219,13 @@ async function runApp(command: Command): Promise<void> {
   if (command.workers > 1) {
     // Loaded only now: the addon is needed for serving, not for reading arguments.
     const { cluster } = await import('./cluster.js');
-    const workers = cluster({ entry: file, workers: command.workers, port: command.port, host: command.host });
+    const workers = cluster({
+      entry: file,
+      workers: command.workers,
+      port: command.port,
+      host: command.host,
+      ...(command.accessLog && { accessLog: command.accessLog }),
+    });
     try {
       [{ address, port }] = (await workers.ready) as [{ address: string; port: number }];
     } catch (err) {
@@ -210,7 +235,7 @@ async function runApp(command: Command): Promise<void> {
   } else {
     const { listenAppModule, loadAppModule } = await import('./app-module.js');
     try {
-      const listening = await listenAppModule(await loadAppModule(file), spec);
+      const listening = await listenAppModule(await loadAppModule(file), spec, command.accessLog);
       ({ address, port } = listening);
       server = listening;
     } catch (err) {
@@ -253,7 +278,12 @@ async function serve(command: Command): Promise<void> {
 
   // Loaded only now: the addon is needed for serving, not for reading arguments.
   const { createServer } = await import('./index.js');
-  const app = createServer();
+  let app;
+  try {
+    app = createServer(command.accessLog ? { accessLog: command.accessLog } : {});
+  } catch (err) {
+    throw new Exit(`uvhttp: ${(err as Error).message}`, 1);
+  }
   try {
     app.serveDir(command.prefix, dir, {
       spa: command.spa,

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { CloseOptions, ListenOptions, Stats } from './app.js';
 import type { FromWorker, ToWorker, WorkerData } from './cluster-worker.js';
 import { errors } from './errors.js';
+import { accessLogOptions, type AccessLogOptions } from './access-log.js';
 
 export interface ClusterOptions {
   /** The app module each worker runs: its default export is an App from createServer() or an object with fetch(request). */
@@ -20,6 +21,11 @@ export interface ClusterOptions {
   host?: string;
   /** Each worker's accept queue (default 4096). */
   backlog?: number;
+  /**
+   * An access log every worker appends to (as createServer's accessLog, in place of the module's);
+   * SIGHUP to this process reopens it in each.
+   */
+  accessLog?: AccessLogOptions;
 }
 
 export interface ClusterStats {
@@ -40,7 +46,7 @@ export interface Cluster {
   close(options?: CloseOptions): Promise<void>;
 }
 
-const CLUSTER_OPTIONS: readonly string[] = ['entry', 'workers', 'port', 'host', 'backlog'];
+const CLUSTER_OPTIONS: readonly string[] = ['entry', 'workers', 'port', 'host', 'backlog', 'accessLog'];
 const WORKER_FILE = fileURLToPath(new URL('./cluster-worker.js', import.meta.url));
 
 /** One worker thread and what the primary knows of it. */
@@ -123,7 +129,7 @@ class Member {
     await this.thread.terminate();
   }
 
-  private send(message: ToWorker): void {
+  send(message: ToWorker): void {
     this.thread.postMessage(message);
   }
 }
@@ -143,6 +149,8 @@ function zeroStats(): Stats {
     bytesWritten: 0,
     parseErrors: 0,
     timeouts: 0,
+    accessLogLines: 0,
+    accessLogDropped: 0,
     handlerTimeouts: 0,
     files: { memoryHits: 0, sendfileResponses: 0, notModified: 0, entries: 0, openFiles: 0, memoryBytes: 0 },
   };
@@ -169,7 +177,8 @@ export function sumStats(all: readonly Stats[]): Stats {
 export function cluster(options: ClusterOptions): Cluster {
   if (options === null || typeof options !== 'object') throw errors.invalidArgument('options', 'an object');
   for (const key of Object.keys(options)) if (!CLUSTER_OPTIONS.includes(key)) throw errors.unknownOption(key, CLUSTER_OPTIONS);
-  const { entry, workers = availableParallelism(), port = 0, host = '0.0.0.0', backlog } = options;
+  const { entry, workers = availableParallelism(), port = 0, host = '0.0.0.0', backlog, accessLog } = options;
+  if (accessLog !== undefined) accessLogOptions(accessLog); // checked here, once, rather than in each worker
   if (!(typeof entry === 'string' && entry !== '') && !(entry instanceof URL)) throw errors.invalidOption('entry', 'a file path or a file: URL of an app module');
   if (!Number.isInteger(workers) || workers < 1) throw errors.invalidOption('workers', 'a positive integer');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw errors.invalidOption('port', 'an integer from 0 to 65535');
@@ -187,7 +196,7 @@ export function cluster(options: ClusterOptions): Cluster {
     if (closing !== undefined) return;
     console.error(`uvhttp: a cluster worker ended (${reason}); starting another`);
     restarts++;
-    const next = new Member({ entry: file, listen: listen(shared) }, onUnexpectedExit);
+    const next = new Member({ entry: file, listen: listen(shared), accessLog }, onUnexpectedExit);
     members[members.indexOf(gone)] = next;
     next.listening.catch((err: Error) => {
       console.error(`uvhttp: the replacement worker could not start: ${err.message}`);
@@ -195,10 +204,14 @@ export function cluster(options: ClusterOptions): Cluster {
     });
   };
   const start = (p: number) => {
-    const member = new Member({ entry: file, listen: listen(p) }, onUnexpectedExit);
+    const member = new Member({ entry: file, listen: listen(p), accessLog }, onUnexpectedExit);
     members.push(member);
     return member.listening;
   };
+
+  // Worker threads hear no signals: the primary passes logrotate's SIGHUP on.
+  const onHangup = () => members.forEach((m) => m.send({ type: 'reopen-log' }));
+  const hangups = typeof accessLog === 'object' && accessLog.path ? process.on('SIGHUP', onHangup) : undefined;
 
   const ready = (async () => {
     try {
@@ -226,6 +239,7 @@ export function cluster(options: ClusterOptions): Cluster {
       if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0)) {
         throw errors.invalidOption('timeout', 'a non-negative number of milliseconds');
       }
+      hangups?.off('SIGHUP', onHangup);
       // After a failed start there is nothing left to close.
       closing ??= ready.then(
         () => Promise.all(members.map((m) => m.close(timeout))).then(() => undefined),

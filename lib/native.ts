@@ -58,6 +58,8 @@ export interface NativeServer {
   close(timeoutMs: number): void;
   /** undefined, or why the access log's path could not be opened again (the old file stays in use). */
   reopenAccessLog(): string | undefined;
+  /** Replaces the access log (path '' for stdout; format 0 common, 1 combined, 2 json). */
+  setAccessLog(path: string, format: number): void;
   flush(): void;
   stats(): NativeStats;
   peer(slot: number, serialLo: number, serialHi: number): { address: string; port: number } | undefined;

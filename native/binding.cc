@@ -79,6 +79,7 @@ public:
                            InstanceMethod<&ServerWrap::Stats>("stats"),
                            InstanceMethod<&ServerWrap::Peer>("peer"),
                            InstanceMethod<&ServerWrap::ReopenAccessLog>("reopenAccessLog"),
+                           InstanceMethod<&ServerWrap::SetAccessLog>("setAccessLog"),
                            InstanceMethod<&ServerWrap::ReadBody>("readBody"),
                        });
   }
@@ -130,19 +131,8 @@ public:
       throw Napi::Error::New(env, "out of memory");
     server_ = std::make_unique<Server>(loop, opt, this, this);
 
-    // accessLogFormat: 0 common, 1 combined, 2 JSON lines; accessLogPath: a file, or '' for stdout.
     Napi::Value format = o.Get("accessLogFormat");
-    if (format.IsNumber()) {
-      const std::string path = o.Get("accessLogPath").IsString() ? o.Get("accessLogPath").As<Napi::String>().Utf8Value() : "";
-      const int f = format.As<Napi::Number>().Int32Value();
-      const int err = server_->set_access_log(path, f == 0 ? AccessLogFormat::Common : f == 2 ? AccessLogFormat::Json
-                                                                                              : AccessLogFormat::Combined);
-      if (err != 0) {
-        Napi::Error e = Napi::Error::New(env, "cannot open the access log " + path + ": " + std::strerror(err));
-        e.Set("code", Napi::String::New(env, "UVHTTP_ERR_ACCESS_LOG"));
-        throw e;
-      }
-    }
+    if (format.IsNumber()) open_access_log(env, o.Get("accessLogPath"), format);
   }
 
 private:
@@ -336,6 +326,26 @@ private:
 
   // peer(slot, serialLo, serialHi): { address, port } of the connection's client, or undefined when
   // the connection has gone. Asked only when a handler reads it.
+  // accessLogFormat: 0 common, 1 combined, 2 JSON lines; accessLogPath: a file, or '' for stdout.
+  void open_access_log(Napi::Env env, Napi::Value path_value, Napi::Value format) {
+    const std::string path = path_value.IsString() ? path_value.As<Napi::String>().Utf8Value() : "";
+    const int f = format.As<Napi::Number>().Int32Value();
+    const int err = server_->set_access_log(path, f == 0 ? AccessLogFormat::Common : f == 2 ? AccessLogFormat::Json
+                                                                                            : AccessLogFormat::Combined);
+    if (err != 0) {
+      Napi::Error e = Napi::Error::New(env, "cannot open the access log " + path + ": " + std::strerror(err));
+      e.Set("code", Napi::String::New(env, "UVHTTP_ERR_ACCESS_LOG"));
+      throw e;
+    }
+  }
+
+  // setAccessLog(path, format): a log for a server made without one (the CLI's --access-log).
+  Napi::Value SetAccessLog(const Napi::CallbackInfo &info) {
+    if (!info[1].IsNumber()) throw Napi::TypeError::New(info.Env(), "setAccessLog(path, format)");
+    open_access_log(info.Env(), info[0], info[1]);
+    return info.Env().Undefined();
+  }
+
   // reopenAccessLog(): undefined, or the reason the path could not be opened (the old file stays).
   Napi::Value ReopenAccessLog(const Napi::CallbackInfo &info) {
     const int err = server_->reopen_access_log();

@@ -17,6 +17,8 @@ export interface Served {
   port: number;
   /** Sends a signal; resolves with how the process ended (fails after timeoutMs). */
   stop: (signal: NodeJS.Signals, timeoutMs?: number) => Promise<Exited & { stdout: string; stderr: string }>;
+  /** Sends a signal and goes on (SIGHUP: reopen the logs). */
+  signal: (signal: NodeJS.Signals) => void;
   /** SIGKILL if still running (for afterEach). */
   kill: () => void;
 }
@@ -77,6 +79,7 @@ export function startServe(
         url: m[2],
         line: m[0],
         port: m[2].startsWith('unix:') ? 0 : Number(new URL(m[2]).port),
+        signal,
         stop: async (sig, ms = 10_000) => {
           if (!done) signal(sig);
           let t: NodeJS.Timeout;

@@ -167,7 +167,7 @@ describe('uvhttp --help', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^Usage: uvhttp serve \[dir\] \[options\]/);
-    for (const flag of ['--port', '--host', '--unix', '--workers', '--prefix', '--spa', '--cache-control', '--help', 'SIGINT', 'SIGTERM']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--port', '--host', '--unix', '--workers', '--access-log', '--access-log-format', '--prefix', '--spa', '--cache-control', '--help', 'SIGINT', 'SIGTERM']) expect(r.stdout).toContain(flag);
   });
 });
 
@@ -189,6 +189,9 @@ describe('a bad argument exits 2 with a message that names it', () => {
     ['an empty Unix socket path', ['serve', '--unix='], /--unix needs the socket file path/],
     ['a Unix socket and a port', ['app.js', '--unix', '/tmp/x.sock', '--port', '8080'], /--unix listens on a socket file: give it without --port and --host/],
     ['a Unix socket for several workers', ['app.js', '--unix', '/tmp/x.sock', '--workers', '2'], /a Unix socket cannot be shared by --workers/],
+    ['an empty access log path', ['serve', '--access-log='], /--access-log needs a file path, or - for stdout/],
+    ['an unknown access log format', ['serve', '--access-log', 'a.log', '--access-log-format', 'jsonl'], /--access-log-format must be combined, common or json, got 'jsonl'/],
+    ['a format without a log', ['serve', '--access-log-format', 'json'], /--access-log-format needs --access-log/],
     // Checked by serveDir itself (UVHTTP_ERR_INVALID_ARG / UVHTTP_ERR_INVALID_OPTION), after the addon loads.
     ['a prefix serveDir refuses', ['serve', site, '--prefix', '/a*b'], /prefix/],
     ['a Cache-Control value with a line break', ['serve', site, '--cache-control', 'no-cache\r\nX-Injected: 1'], /cacheControl/],
@@ -213,6 +216,53 @@ describe('a directory it cannot serve exits 1', () => {
     const r = await uvhttp(['serve', join(site, 'hello.txt')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`cannot serve ${join(site, 'hello.txt')}: not a directory`);
+  });
+});
+
+describe('--access-log', () => {
+  const logs = mkdtempSync(join(tmpdir(), 'uvhttp-cli-logs-'));
+  const index = pathToFileURL(join(root, 'dist', 'index.js')).href;
+  afterAll(() => rmSync(logs, { recursive: true, force: true }));
+  const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean);
+
+  it('serve: a combined line per file request, written by the time it exits', async () => {
+    const log = join(logs, 'serve.log');
+    const s = await serve([site, '--port', '0', '--host', '127.0.0.1', '--access-log', log]);
+    expect((await getNew(s.port, '/hello.txt')).status).toBe(200);
+    expect((await getNew(s.port, '/missing')).status).toBe(404);
+    expect((await s.stop('SIGTERM')).code).toBe(0);
+    expect(lines(log)).toEqual([
+      expect.stringMatching(/^127\.0\.0\.1 - - \[.+\] "GET \/hello\.txt HTTP\/1\.1" 200 18 "-" "-"$/),
+      expect.stringMatching(/"GET \/missing HTTP\/1\.1" 404 \d+ "-" "-"$/),
+    ]);
+  });
+
+  it('an app module with --workers 2: JSON lines from both workers in one file; SIGHUP reopens it in each', async () => {
+    writeFileSync(
+      join(logs, 'app.mjs'),
+      `import { createServer } from ${JSON.stringify(index)};\nconst app = createServer();\napp.get('/:n', (req) => req.params.n);\nexport default app;\n`,
+    );
+    const log = join(logs, 'workers.log');
+    const s = await startServe(process.execPath, [cli, 'app.mjs', '--port', '0', '--host', '127.0.0.1', '--workers', '2', '--access-log', log, '--access-log-format', 'json'], { cwd: logs });
+    running.push(s);
+    for (let i = 0; i < 40; i++) expect((await getNew(s.port, `/${i}`)).body).toBe(String(i));
+    await new Promise((r) => setTimeout(r, 1300)); // each worker's once-a-second write
+    const { renameSync } = await import('node:fs');
+    renameSync(log, `${log}.1`);
+    s.signal('SIGHUP');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await getNew(s.port, '/after')).body).toBe('after');
+    expect((await s.stop('SIGTERM')).code).toBe(0);
+    const before = lines(`${log}.1`).map((l) => JSON.parse(l) as { url: string; status: number });
+    expect(before.map((l) => l.url).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `/${i}`).sort());
+    expect(before.every((l) => l.status === 200)).toBe(true);
+    expect(lines(log).map((l) => (JSON.parse(l) as { url: string }).url)).toEqual(['/after']);
+  });
+
+  it('a log it cannot open exits 1 with the reason', async () => {
+    const r = await uvhttp(['serve', site, '--port', '0', '--access-log', join(logs, 'no', 'such', 'dir.log')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot open the access log .*No such file or directory/);
   });
 });
 
