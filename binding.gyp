@@ -28,7 +28,8 @@
         "native/io/file_io.cc",
         "native/handlers/mime_types.cc",
         "native/handlers/open_file_cache.cc",
-        "native/handlers/static_files.cc"
+        "native/handlers/static_files.cc",
+        "native/handlers/response_cache.cc"
       ],
       "include_dirs": [
         "native",

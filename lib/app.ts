@@ -299,6 +299,15 @@ export class App extends Scope {
     if (failed !== undefined) throw errors.accessLog(`cannot reopen the access log: ${failed}`);
   }
 
+  /**
+   * Drops the cached answers (routes with a `cache` option) of path, whatever their query; of every
+   * route when path is omitted. Returns how many were dropped.
+   */
+  purge(path?: string): number {
+    if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/'))) throw errors.invalidArgument('path', "a path starting with '/'");
+    return this.native.purgeCache(path);
+  }
+
   /** Counters kept natively, plus handlerTimeouts (see the README's Stats). */
   stats(): Stats {
     return { ...this.native.stats(), handlerTimeouts: this.inFlight.timeouts };

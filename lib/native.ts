@@ -25,6 +25,23 @@ export interface NativeStats {
   accessLogDropped: number;
   /** The mounted directories (app.serveDir). */
   files: FileStats;
+  /** The micro-caches of the routes with a cache option, summed. */
+  cache: CacheStats;
+}
+
+export interface CacheStats {
+  /** Requests answered from a cache, without running their handler. */
+  hits: number;
+  /** Requests to a cached route that ran their handler. */
+  misses: number;
+  /** Answers kept. */
+  stores: number;
+  /** Answers dropped to stay within maxEntries or maxBytes. */
+  evictions: number;
+  /** Answers kept now. */
+  entries: number;
+  /** Bytes kept now. */
+  bytes: number;
 }
 
 export interface FileStats {
@@ -60,6 +77,9 @@ export interface NativeServer {
   reopenAccessLog(): string | undefined;
   /** Replaces the access log (path '' for stdout; format 0 common, 1 combined, 2 json). */
   setAccessLog(path: string, format: number): void;
+  setCache(handlerId: number, options: import('./cache.js').NativeCacheOptions): void;
+  /** How many cached answers were dropped. */
+  purgeCache(path?: string): number;
   flush(): void;
   stats(): NativeStats;
   peer(slot: number, serialLo: number, serialHi: number): { address: string; port: number } | undefined;

@@ -1,6 +1,7 @@
 // The app's routes as the core and the dispatcher see them: each route a handler id, its handler
 // wrapped in the hooks of its scope (rebuilt when those change), and the JS routes for what no route
 // takes (a not-found handler, or hooks that must see 404s and 405s too).
+import { cacheOptions } from './cache.js';
 import type { ErrorHandler, Fail, Route, RouteHandler as Handler } from './dispatch.js';
 import { errors } from './errors.js';
 import { withHooks, type HookFailures } from './hooks.js';
@@ -31,7 +32,7 @@ export function registered(add: () => void): void {
   }
 }
 
-const ROUTE_OPTIONS: readonly string[] = ['stream', 'bodyLimit'];
+const ROUTE_OPTIONS: readonly string[] = ['stream', 'bodyLimit', 'cache'];
 
 export function routeBody(options: RouteOptions | undefined): NativeRouteBody | undefined {
   if (options === undefined) return undefined;
@@ -40,6 +41,7 @@ export function routeBody(options: RouteOptions | undefined): NativeRouteBody | 
     if (!ROUTE_OPTIONS.includes(key)) throw errors.unknownOption(key, ROUTE_OPTIONS, 'route option');
   }
   const { stream = false, bodyLimit } = options;
+  if (stream && options.cache !== undefined) throw errors.invalidOption('cache', 'without stream: a streamed request body is not one to cache by');
   if (typeof stream !== 'boolean') throw errors.invalidOption('stream', 'a boolean');
   if (bodyLimit !== undefined) {
     const ok = typeof bodyLimit === 'number' && bodyLimit >= 0 && (Number.isInteger(bodyLimit) || (stream && bodyLimit === Infinity));
@@ -102,8 +104,10 @@ export class Routes implements Registry {
   addRoute(scope: Scope, method: string, path: string, handler: Handler, options: RouteOptions | undefined): void {
     this.checkOpen('adding a route');
     const body = routeBody(options);
+    const cache = cacheOptions(method, options?.cache);
     const id = this.list.length;
     registered(() => this.native.addRoute(method, path, id, body));
+    if (cache !== undefined) this.native.setCache(id, cache);
     this.add(scope, handler, paramNames(path));
   }
 

@@ -1,6 +1,7 @@
 // A scope of routes, hooks and error and not-found handlers, as fastify encapsulates them: what a
 // scope registers applies to its routes and its child scopes' routes, never to its parent's or its
 // siblings'. The app is the root scope; app.register(plugin, { prefix }) makes a child.
+import type { CacheOptions } from './cache.js';
 import type { ErrorHandler, Handler, RouteHandler } from './dispatch.js';
 import type { ParamsOf } from './params.js';
 import { errors } from './errors.js';
@@ -18,6 +19,13 @@ export interface RouteOptions {
    * a streamed route. A buffered body stays below 2 GiB.
    */
   bodyLimit?: number;
+  /**
+   * Keep the handler's answers natively and serve them again without running it, for `ttl`
+   * milliseconds (GET routes; HEAD and If-None-Match are answered from them too). Only answers that
+   * may be shared are kept: no Set-Cookie, no Cache-Control private/no-store/no-cache, a cacheable
+   * status, a Vary within `vary`.
+   */
+  cache?: CacheOptions;
 }
 
 export interface RegisterOptions {

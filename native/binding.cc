@@ -80,6 +80,8 @@ public:
                            InstanceMethod<&ServerWrap::Peer>("peer"),
                            InstanceMethod<&ServerWrap::ReopenAccessLog>("reopenAccessLog"),
                            InstanceMethod<&ServerWrap::SetAccessLog>("setAccessLog"),
+                           InstanceMethod<&ServerWrap::SetCache>("setCache"),
+                           InstanceMethod<&ServerWrap::PurgeCache>("purgeCache"),
                            InstanceMethod<&ServerWrap::ReadBody>("readBody"),
                        });
   }
@@ -326,6 +328,29 @@ private:
 
   // peer(slot, serialLo, serialHi): { address, port } of the connection's client, or undefined when
   // the connection has gone. Asked only when a handler reads it.
+  // setCache(handlerId, { ttl, maxEntries, maxBytes, vary: string[] (lower case) }): lib/cache.ts checks them.
+  Napi::Value SetCache(const Napi::CallbackInfo &info) {
+    if (!info[0].IsNumber() || !info[1].IsObject()) throw Napi::TypeError::New(info.Env(), "setCache(handlerId, options)");
+    Napi::Object o = info[1].As<Napi::Object>();
+    CachePolicy p;
+    p.ttl_ms = option(o, "ttl", p.ttl_ms);
+    p.max_entries = option(o, "maxEntries", p.max_entries);
+    p.max_bytes = option(o, "maxBytes", p.max_bytes);
+    Napi::Value vary = o.Get("vary");
+    if (vary.IsArray()) {
+      Napi::Array names = vary.As<Napi::Array>();
+      for (uint32_t i = 0; i < names.Length(); ++i) p.vary.push_back(names.Get(i).As<Napi::String>().Utf8Value());
+    }
+    server_->set_cache(info[0].As<Napi::Number>().Uint32Value(), std::move(p));
+    return info.Env().Undefined();
+  }
+
+  // purgeCache(path?): how many cached answers were dropped.
+  Napi::Value PurgeCache(const Napi::CallbackInfo &info) {
+    const std::string path = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string();
+    return Napi::Number::New(info.Env(), static_cast<double>(server_->purge_cache(path)));
+  }
+
   // accessLogFormat: 0 common, 1 combined, 2 JSON lines; accessLogPath: a file, or '' for stdout.
   void open_access_log(Napi::Env env, Napi::Value path_value, Napi::Value format) {
     const std::string path = path_value.IsString() ? path_value.As<Napi::String>().Utf8Value() : "";
@@ -419,6 +444,17 @@ private:
     fset("openFiles", f ? f->cache().open_files() : 0);
     fset("memoryBytes", f ? f->cache().memory_bytes() : 0);
     o.Set("files", files);
+    size_t entries, bytes;
+    const CacheStats cs = server_->cache_stats(&entries, &bytes);
+    Napi::Object cache = Napi::Object::New(info.Env());
+    auto cset = [&](const char *k, uint64_t v) { cache.Set(k, Napi::Number::New(info.Env(), static_cast<double>(v))); };
+    cset("hits", cs.hits);
+    cset("misses", cs.misses);
+    cset("stores", cs.stores);
+    cset("evictions", cs.evictions);
+    cset("entries", entries);
+    cset("bytes", bytes);
+    o.Set("cache", cache);
     return o;
   }
 

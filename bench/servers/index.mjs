@@ -208,6 +208,13 @@ export const SERVERS = [
     },
   })),
   {
+    name: 'uvhttp-cached',
+    describe: 'uvhttp, the JS handler with the micro-cache on (cache: { ttl: 60000 }): served natively after the first request',
+    scenarios: [{ name: 'handler', path: '/' }],
+    requires: uvhttpBuilt,
+    command: ({ port }) => ({ ...nodeScript('./uvhttp-dynamic.mjs')({ port }), env: { UVHTTP_BENCH_CACHE_TTL: '60000' } }),
+  },
+  {
     name: 'uvhttp-hooks',
     describe: 'uvhttp, the JS handler with one onRequest and one onSend hook',
     scenarios: [{ name: 'handler', path: '/' }],

@@ -6,6 +6,7 @@
 #include "core/response_record.h"
 #include "core/router.h"
 #include "handlers/static_files.h"
+#include "http/conditional.h"
 #include "http/http_errors.h"
 #include "http/response.h"
 
@@ -22,6 +23,16 @@ constexpr size_t kMaxPendingResponses = 128;
 constexpr size_t kMaxClientErrorsPerIteration = 256;
 // What a file may be asked with (other methods get 405).
 const std::string kGetHead = "GET, HEAD";
+
+// Whether a request field has this (lower-case) name.
+bool field_is(const HeaderField &h, std::string_view lower) {
+  if (h.name_len != lower.size()) return false;
+  for (size_t i = 0; i < lower.size(); ++i) {
+    const char c = h.name[i] >= 'A' && h.name[i] <= 'Z' ? static_cast<char>(h.name[i] + 32) : h.name[i];
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
 
 std::string error_head(const ErrorResponse &r, const std::string *allow) {
   std::string head;
@@ -275,6 +286,11 @@ bool Connection::route_request(uint32_t seq, const ParsedRequest &r) {
     return keep;
   }
   if (m.result == RouteMatch::Result::Found) {
+    ResponseCache *cache = s.cache_for(m.target.index);
+    if (cache && (kind == Method::Get || is_head) && r.body_len == 0 && !r.body_follows) {
+      answer_from_cache(seq, *cache, m.target.index, m, r, is_head, conn);
+      return keep;
+    }
     dispatch_to_js(seq, m, r, is_head, conn);
     return keep;
   }
@@ -301,7 +317,52 @@ bool Connection::route_request(uint32_t seq, const ParsedRequest &r) {
   return keep;
 }
 
-void Connection::dispatch_to_js(uint32_t seq, const RouteMatch &m, const ParsedRequest &r, bool is_head,
+bool Connection::answer_from_cache(uint32_t seq, ResponseCache &cache, uint32_t handler, const RouteMatch &m,
+                                   const ParsedRequest &r, bool is_head, ConnectionHeader conn) {
+  ServerContext &s = *ctx_;
+  const RequestHead &head = *r.head;
+  const std::string_view url(head.target + r.target->origin_offset, r.target->origin_len);
+  std::string &key = s.cache_scratch;
+  cache.key(&key, url, head);
+  const uint64_t t = now();
+  if (const CachedResponse *hit = cache.find(key, t)) {
+    ++cache.stats().hits;
+    const std::string age = "Age: " + std::to_string((t - hit->stored_ms) / 1000) + "\r\n";
+    const HeaderField *inm = nullptr;
+    for (size_t i = 0; i < head.num_headers && !hit->etag.empty(); ++i) {
+      const HeaderField &h = head.headers[i];
+      if (field_is(h, "if-none-match")) inm = &h;
+    }
+    if (inm && none_match(std::string_view(inm->value, inm->value_len), hit->etag)) {
+      // The client holds this answer already (RFC 9110 13.1.2): 304 with its validator.
+      const std::string not_modified = "HTTP/1.1 304 Not Modified\r\nETag: " + hit->etag + "\r\n" + age;
+      queue_.add_ready(seq, [&](std::string &out) { render(out, not_modified, {}, true, conn, s.date); });
+      log_answer(seq, 304, 0);
+    } else {
+      queue_.add_ready(seq, [&](std::string &out) {
+        // The stored head, then Age (RFC 9111 5.1); render adds Date and Connection.
+        key.assign(hit->head).append(age);
+        render(out, key, hit->body, is_head, conn, s.date);
+      });
+      log_answer(seq, AccessLog::status_of(hit->head), is_head ? 0 : hit->body.size());
+    }
+    mark_dirty();
+    return true;
+  }
+  ++cache.stats().misses;
+  // A HEAD's answer is not kept: a handler may give it without the body the GET has.
+  std::string fill_key = is_head ? std::string() : key;
+  if (dispatch_to_js(seq, m, r, is_head, conn) && !is_head) {
+    try {
+      s.fills.insert_or_assign(ResponseId{id_.slot, id_.serial, seq}, CacheFill{handler, std::move(fill_key)});
+    } catch (const std::exception &) {
+      // Out of memory: this answer is not kept; the next request asks JS again.
+    }
+  }
+  return false;
+}
+
+bool Connection::dispatch_to_js(uint32_t seq, const RouteMatch &m, const ParsedRequest &r, bool is_head,
                                 ConnectionHeader conn) {
   ServerContext &s = *ctx_;
   const RequestHead &head = *r.head;
@@ -317,10 +378,11 @@ void Connection::dispatch_to_js(uint32_t seq, const RouteMatch &m, const ParsedR
       body_ = std::make_unique<RequestBody>(seq, r.info->expect_continue);
       last_body_progress_ = now();
     }
-    return;
+    return true;
   }
   // The batch buffers could not grow.
   deliver_error(seq, HttpError::OutOfMemory, nullptr, is_head, conn);
+  return false;
 }
 
 bool Connection::answer_from_files(uint32_t seq, Method kind, const RequestHead &head, std::string_view url,

@@ -129,7 +129,12 @@ private:
   // Too much unsent output, or too many requests waiting for JS: stop taking requests for now.
   bool backlogged() const;
   // Hands a request to a JS handler through the batch (a 500 when the batch cannot grow).
-  void dispatch_to_js(uint32_t seq, const RouteMatch &m, const ParsedRequest &r, bool is_head, ConnectionHeader conn);
+  // False when the batch could not take it (it was answered with a 500).
+  bool dispatch_to_js(uint32_t seq, const RouteMatch &m, const ParsedRequest &r, bool is_head, ConnectionHeader conn);
+  // A request to a cached route: answered from the cache when it holds a fresh answer (true); else it
+  // goes to JS and, for a GET, its answer is offered to the cache.
+  bool answer_from_cache(uint32_t seq, ResponseCache &cache, uint32_t handler, const RouteMatch &m, const ParsedRequest &r,
+                         bool is_head, ConnectionHeader conn);
   // A request no route matched, offered to the mounted directories; false when none took it.
   bool answer_from_files(uint32_t seq, Method kind, const RequestHead &head, std::string_view url,
                          const RequestTarget &t, std::string_view path, ConnectionHeader conn);

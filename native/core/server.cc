@@ -276,6 +276,7 @@ void Server::report_events() {
     std::vector<uint32_t> words;
     words.reserve(ctx_.aborted.size() * 4);
     for (const AbortedResponses &a : ctx_.aborted) {
+      forget_fills(a);
       words.push_back(a.id.slot);
       words.push_back(static_cast<uint32_t>(a.id.serial));
       words.push_back(static_cast<uint32_t>(a.id.serial >> 32));
@@ -340,11 +341,71 @@ void Server::take_responses(const ResponseOutput &out) {
     if (start + head_len + body_len > out.data_len) continue; // a record JS could not have written
     Connection *c = table_.find(static_cast<uint32_t>(r[0]), serial);
     const char *head = reinterpret_cast<const char *>(out.data) + start;
+    if (!ctx_.fills.empty()) {
+      fill_cache(ResponseId{static_cast<uint32_t>(r[0]), serial, static_cast<uint32_t>(r[3])}, static_cast<uint32_t>(r[7]),
+                 std::string_view(head, head_len), std::string_view(head + head_len, body_len));
+    }
     if (!c || !c->respond(static_cast<uint32_t>(r[3]), static_cast<uint32_t>(r[7]), std::string_view(head, head_len),
                           std::string_view(head + head_len, body_len)))
       ++ctx_.stats.responses_dropped; // its connection has gone, or it was answered already
   }
   records[0] = 0;
+}
+
+// The micro-cache -------------------------------------------------------------------------------
+
+void Server::set_cache(uint32_t handler, CachePolicy policy) {
+  if (ctx_.caches.size() <= handler) ctx_.caches.resize(handler + 1);
+  ctx_.caches[handler] = std::make_unique<ResponseCache>(std::move(policy));
+}
+
+void Server::fill_cache(const ResponseId &id, uint32_t part_and_flags, std::string_view head, std::string_view body) {
+  const auto it = ctx_.fills.find(id);
+  if (it == ctx_.fills.end()) return;
+  // A streamed or flagged answer is not kept; either way the fill is done.
+  if (part_and_flags == 0) {
+    if (ResponseCache *cache = ctx_.cache_for(it->second.handler)) {
+      try {
+        cache->offer(it->second.key, head, body, uv_now(ctx_.loop));
+      } catch (const std::exception &) {
+        // Out of memory: not kept.
+      }
+    }
+  }
+  ctx_.fills.erase(it);
+}
+
+void Server::forget_fills(const AbortedResponses &a) {
+  // The answers JS will never give (their connection ended): nothing will fill these.
+  for (auto it = ctx_.fills.begin(); it != ctx_.fills.end();) {
+    const ResponseId &r = it->first;
+    const bool lost = r.slot == a.id.slot && r.serial == a.id.serial && r.seq - a.from_seq < 0x80000000u;
+    it = lost ? ctx_.fills.erase(it) : std::next(it);
+  }
+}
+
+size_t Server::purge_cache(std::string_view path) {
+  size_t n = 0;
+  for (const auto &cache : ctx_.caches)
+    if (cache) n += cache->purge(path);
+  return n;
+}
+
+CacheStats Server::cache_stats(size_t *entries, size_t *bytes) const {
+  CacheStats total;
+  *entries = 0;
+  *bytes = 0;
+  for (const auto &cache : ctx_.caches) {
+    if (!cache) continue;
+    const CacheStats &s = cache->stats();
+    total.hits += s.hits;
+    total.misses += s.misses;
+    total.stores += s.stores;
+    total.evictions += s.evictions;
+    *entries += cache->entries();
+    *bytes += cache->bytes();
+  }
+  return total;
 }
 
 // Time -----------------------------------------------------------------------------------------

@@ -119,6 +119,13 @@ public:
   // The address and port of a connection's client; false when the connection has gone.
   bool peer(uint32_t slot, uint64_t serial, std::string *address, int *port) const;
 
+  // Keeps the answers of JS handler `handler` in a micro-cache (handlers/response_cache.h).
+  void set_cache(uint32_t handler, CachePolicy policy);
+  // Drops cached answers whose path is path (all when empty); returns how many.
+  size_t purge_cache(std::string_view path);
+  // The caches' counters summed, and their entries and bytes now.
+  CacheStats cache_stats(size_t *entries, size_t *bytes) const;
+
   // Appends a line per answered request to the file at path (stdout when empty). Returns 0 or errno.
   int set_access_log(const std::string &path, AccessLogFormat format);
   // Opens the access log's path again (after logrotate moved the file). Returns 0 or errno.
@@ -131,6 +138,9 @@ public:
 
 private:
   void connection_closed(Connection *c) override;
+  // JS answered id: if a cached route's miss waits for it, offer it to the cache.
+  void fill_cache(const ResponseId &id, uint32_t part_and_flags, std::string_view head, std::string_view body);
+  void forget_fills(const AbortedResponses &a);
   void set_route_body(uint32_t handler, RouteBody body);
 
   static void on_accept(uv_poll_t *listener, int status, int events);

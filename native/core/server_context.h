@@ -8,12 +8,15 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/access_log.h"
 #include "core/batch.h"
+#include "handlers/response_cache.h"
 #include "handlers/static_files.h"
 #include "http/date_cache.h"
 #include "http/response.h"
@@ -79,6 +82,25 @@ struct AbortedResponses {
   uint32_t from_seq;
 };
 
+// A cached route's miss on its way through JS: its answer fills the cache under key. Keyed by the
+// response it waits for (connection slot, serial, sequence number), so the answer fills the cache
+// even when its own connection has gone meanwhile.
+struct CacheFill {
+  uint32_t handler;
+  std::string key;
+};
+struct ResponseId {
+  uint32_t slot;
+  uint64_t serial;
+  uint32_t seq;
+  bool operator==(const ResponseId &o) const { return slot == o.slot && serial == o.serial && seq == o.seq; }
+};
+struct ResponseIdHash {
+  size_t operator()(const ResponseId &r) const {
+    return std::hash<uint64_t>()(r.serial * 0x9e3779b97f4a7c15ull ^ (uint64_t(r.slot) << 32 | r.seq));
+  }
+};
+
 class ConnectionOwner {
 public:
   virtual ~ConnectionOwner() = default;
@@ -103,6 +125,10 @@ struct ServerContext {
   std::optional<uint32_t> not_allowed; // the JS handler for 405s (an app's not-found handler)
   std::vector<RouteBody> route_bodies; // by JS handler id, for the handlers that have options
   std::unique_ptr<AccessLog> access_log; // when the user asked for one
+  std::vector<std::unique_ptr<ResponseCache>> caches; // by JS handler id, for the cached routes
+  std::unordered_map<ResponseId, CacheFill, ResponseIdHash> fills;
+  std::string cache_scratch; // a key or a head, built per cached request without allocating once warm
+  ResponseCache *cache_for(uint32_t handler) const { return handler < caches.size() ? caches[handler].get() : nullptr; }
   RequestBatch batch;
   bool in_batch = false; // JS is running the batch: its buffers must not change
   bool closing = false;  // no new requests: connections finish what they owe and end
