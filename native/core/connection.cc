@@ -325,9 +325,8 @@ bool Connection::answer_from_cache(uint32_t seq, ResponseCache &cache, uint32_t 
   std::string &key = s.cache_scratch;
   cache.key(&key, url, head);
   const uint64_t t = now();
-  if (const CachedResponse *hit = cache.find(key, t)) {
+  if (CachedResponse *hit = cache.find(key, t)) {
     ++cache.stats().hits;
-    const std::string age = "Age: " + std::to_string((t - hit->stored_ms) / 1000) + "\r\n";
     const HeaderField *inm = nullptr;
     for (size_t i = 0; i < head.num_headers && !hit->etag.empty(); ++i) {
       const HeaderField &h = head.headers[i];
@@ -335,15 +334,13 @@ bool Connection::answer_from_cache(uint32_t seq, ResponseCache &cache, uint32_t 
     }
     if (inm && none_match(std::string_view(inm->value, inm->value_len), hit->etag)) {
       // The client holds this answer already (RFC 9110 13.1.2): 304 with its validator.
-      const std::string not_modified = "HTTP/1.1 304 Not Modified\r\nETag: " + hit->etag + "\r\n" + age;
+      const std::string not_modified = "HTTP/1.1 304 Not Modified\r\nETag: " + hit->etag + "\r\nAge: " +
+                                       std::to_string(hit->age(t)) + "\r\n";
       queue_.add_ready(seq, [&](std::string &out) { render(out, not_modified, {}, true, conn, s.date); });
       log_answer(seq, 304, 0);
     } else {
-      queue_.add_ready(seq, [&](std::string &out) {
-        // The stored head, then Age (RFC 9111 5.1); render adds Date and Connection.
-        key.assign(hit->head).append(age);
-        render(out, key, hit->body, is_head, conn, s.date);
-      });
+      const std::string_view aged = hit->head_at(t); // render adds Date and Connection
+      queue_.add_ready(seq, [&](std::string &out) { render(out, aged, hit->body, is_head, conn, s.date); });
       log_answer(seq, AccessLog::status_of(hit->head), is_head ? 0 : hit->body.size());
     }
     mark_dirty();

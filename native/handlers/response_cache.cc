@@ -86,7 +86,19 @@ void ResponseCache::key(std::string *out, std::string_view target, const Request
   }
 }
 
-const CachedResponse *ResponseCache::find(const std::string &key, uint64_t now_ms) {
+std::string_view CachedResponse::head_at(uint64_t now_ms) {
+  const uint64_t a = age(now_ms);
+  if (a != aged_for_) {
+    aged_head_.assign(head);
+    aged_head_.append("Age: ");
+    aged_head_.append(std::to_string(a));
+    aged_head_.append("\r\n");
+    aged_for_ = a;
+  }
+  return aged_head_;
+}
+
+CachedResponse *ResponseCache::find(const std::string &key, uint64_t now_ms) {
   const auto it = index_.find(std::string_view(key));
   if (it == index_.end()) return nullptr;
   const auto node = it->second;
@@ -135,7 +147,12 @@ bool ResponseCache::offer(const std::string &key, std::string_view head, std::st
   each_field(head, [&](std::string_view name, std::string_view value) {
     if (equals_lower(name, "etag")) etag.assign(value.data(), value.size());
   });
-  lru_.push_front(Node{key, CachedResponse{std::string(head), std::string(body), std::move(etag), now_ms}, size});
+  CachedResponse response;
+  response.head.assign(head.data(), head.size());
+  response.body.assign(body.data(), body.size());
+  response.etag = std::move(etag);
+  response.stored_ms = now_ms;
+  lru_.push_front(Node{key, std::move(response), size});
   index_.emplace(std::string_view(lru_.front().key), lru_.begin());
   bytes_ += size;
   ++stats_.stores;

@@ -33,6 +33,16 @@ struct CachedResponse {
   std::string body;
   std::string etag; // its ETag field's value, or empty
   uint64_t stored_ms;
+
+  // head with its Age field (RFC 9111 5.1) at now_ms, made again only when the age in seconds
+  // changes: a hit copies the head once, into the output.
+  std::string_view head_at(uint64_t now_ms);
+  // Age's value at now_ms.
+  uint64_t age(uint64_t now_ms) const { return (now_ms - stored_ms) / 1000; }
+
+private:
+  std::string aged_head_;
+  uint64_t aged_for_ = UINT64_MAX;
 };
 
 struct CacheStats {
@@ -49,7 +59,7 @@ public:
   // The key of a request to this route: its target, then each vary field's value.
   void key(std::string *out, std::string_view target, const RequestHead &head) const;
   // The fresh entry for key, or null (an expired one is dropped on the way).
-  const CachedResponse *find(const std::string &key, uint64_t now_ms);
+  CachedResponse *find(const std::string &key, uint64_t now_ms);
   // A JS handler's whole answer to a GET with this key: kept when it may be shared (see above).
   // Returns whether it was.
   bool offer(const std::string &key, std::string_view head, std::string_view body, uint64_t now_ms);
