@@ -152,7 +152,7 @@ function zeroStats(): Stats {
     accessLogLines: 0,
     accessLogDropped: 0,
     handlerTimeouts: 0,
-    cache: { hits: 0, misses: 0, stores: 0, evictions: 0, entries: 0, bytes: 0 },
+    cache: { hits: 0, misses: 0, stores: 0, evictions: 0, coalesced: 0, stale: 0, entries: 0, bytes: 0 },
     files: { memoryHits: 0, sendfileResponses: 0, notModified: 0, entries: 0, openFiles: 0, memoryBytes: 0 },
   };
 }

@@ -38,6 +38,10 @@ export interface CacheStats {
   stores: number;
   /** Answers dropped to stay within maxEntries or maxBytes. */
   evictions: number;
+  /** Misses that waited for the same request's answer already in JS instead of running the handler. */
+  coalesced: number;
+  /** Answers served past their ttl (within staleWhileRevalidate) while one request refreshed them. */
+  stale: number;
   /** Answers kept now. */
   entries: number;
   /** Bytes kept now. */

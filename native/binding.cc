@@ -334,6 +334,7 @@ private:
     Napi::Object o = info[1].As<Napi::Object>();
     CachePolicy p;
     p.ttl_ms = option(o, "ttl", p.ttl_ms);
+    p.stale_ms = option(o, "staleWhileRevalidate", p.stale_ms);
     p.max_entries = option(o, "maxEntries", p.max_entries);
     p.max_bytes = option(o, "maxBytes", p.max_bytes);
     Napi::Value vary = o.Get("vary");
@@ -452,6 +453,8 @@ private:
     cset("misses", cs.misses);
     cset("stores", cs.stores);
     cset("evictions", cs.evictions);
+    cset("coalesced", cs.coalesced);
+    cset("stale", cs.stale);
     cset("entries", entries);
     cset("bytes", bytes);
     o.Set("cache", cache);

@@ -7,6 +7,7 @@
 #include "core/router.h"
 #include "handlers/static_files.h"
 #include "http/conditional.h"
+#include "http/parser.h"
 #include "http/http_errors.h"
 #include "http/response.h"
 
@@ -325,7 +326,22 @@ bool Connection::answer_from_cache(uint32_t seq, ResponseCache &cache, uint32_t 
   std::string &key = s.cache_scratch;
   cache.key(&key, url, head);
   const uint64_t t = now();
-  if (CachedResponse *hit = cache.find(key, t)) {
+  bool stale = false;
+  CachedResponse *hit = cache.find(key, t, &stale);
+  std::string tagged;
+  if (hit && stale) {
+    // Past its ttl, within staleWhileRevalidate: one GET refreshes it in JS (and gets the fresh
+    // answer); the others meanwhile get this one.
+    try {
+      tagged = key;
+      tagged.append(reinterpret_cast<const char *>(&handler), sizeof(handler));
+      if (!is_head && s.filling.count(tagged) == 0) hit = nullptr;
+      else ++cache.stats().stale;
+    } catch (const std::exception &) {
+      // Out of memory: serve what is there.
+    }
+  }
+  if (hit) {
     ++cache.stats().hits;
     const HeaderField *inm = nullptr;
     for (size_t i = 0; i < head.num_headers && !hit->etag.empty(); ++i) {
@@ -347,20 +363,66 @@ bool Connection::answer_from_cache(uint32_t seq, ResponseCache &cache, uint32_t 
     return true;
   }
   ++cache.stats().misses;
-  // A HEAD's answer is not kept: a handler may give it without the body the GET has.
-  std::string fill_key = is_head ? std::string() : key;
-  if (dispatch_to_js(seq, m, r, is_head, conn) && !is_head) {
-    try {
-      s.fills.insert_or_assign(ResponseId{id_.slot, id_.serial, seq}, CacheFill{handler, std::move(fill_key)});
-    } catch (const std::exception &) {
-      // Out of memory: this answer is not kept; the next request asks JS again.
+  try {
+    if (tagged.empty()) {
+      tagged = key;
+      tagged.append(reinterpret_cast<const char *>(&handler), sizeof(handler));
     }
+    const auto leader = s.filling.find(tagged);
+    if (leader != s.filling.end()) {
+      // The same request is in JS already: wait for its answer rather than run the handler again.
+      const auto fill = s.fills.find(leader->second);
+      if (fill != s.fills.end()) {
+        fill->second.waiters.push_back(CacheWaiter{id_, seq, std::string(r.head_start, r.head_len)});
+        queue_.reserve(seq, is_head, conn, session_.started());
+        ++cache.stats().coalesced;
+        return false;
+      }
+    }
+    // A HEAD's answer is not kept: a handler may give it without the body the GET has.
+    if (!dispatch_to_js(seq, m, r, is_head, conn) || is_head) return false;
+    const ResponseId id{id_.slot, id_.serial, seq};
+    s.fills.insert_or_assign(id, CacheFill{handler, key, tagged, {}});
+    s.filling.insert_or_assign(std::move(tagged), id);
+  } catch (const std::exception &) {
+    // Out of memory: this answer is not kept (or this waiter was not parked: it went to JS above or
+    // the connection closes below); the next request asks JS again.
+    if (!queue_.owes(seq)) close();
   }
   return false;
 }
 
+void Connection::redispatch(uint32_t seq, const std::string &request) {
+  if (phase_ == Phase::Closed || !queue_.owes(seq)) return;
+  // The head was parsed and routed once already: it parses and routes the same way again.
+  HeaderField fields[Session::kMaxHeaders];
+  RequestHead head{};
+  head.headers = fields;
+  head.num_headers = Session::kMaxHeaders;
+  RequestTarget t{};
+  HttpError error;
+  RouteMatch m;
+  bool ok = parse_request(request.data(), request.size(), &head, 0) == static_cast<int>(request.size()) &&
+            classify_target(std::string_view(head.method, head.method_len), std::string_view(head.target, head.target_len),
+                            &t, &error);
+  if (ok) {
+    const std::string_view method(head.method, head.method_len);
+    const std::string_view url(head.target + t.origin_offset, t.origin_len);
+    ctx_->router.match(method_from(method), method, t.path_len == 0 ? std::string_view("/") : url.substr(0, t.path_len), &m);
+    ok = m.result == RouteMatch::Result::Found && m.target.kind == RouteTarget::Kind::Dynamic;
+  }
+  if (ok) {
+    MessageInfo info{};
+    const ParsedRequest r{&head, &info, &t, request.data(), request.size(), nullptr, 0, false};
+    const bool is_head = method_from(std::string_view(head.method, head.method_len)) == Method::Head;
+    if (dispatch_to_js(seq, m, r, is_head, ConnectionHeader::None, false)) return;
+  }
+  respond(seq, 0, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 21\r\n",
+          "Internal Server Error");
+}
+
 bool Connection::dispatch_to_js(uint32_t seq, const RouteMatch &m, const ParsedRequest &r, bool is_head,
-                                ConnectionHeader conn) {
+                                ConnectionHeader conn, bool reserve) {
   ServerContext &s = *ctx_;
   const RequestHead &head = *r.head;
   const RequestTarget &t = *r.target;
@@ -370,7 +432,7 @@ bool Connection::dispatch_to_js(uint32_t seq, const RouteMatch &m, const ParsedR
   if (s.batch.add(id_.slot, id_.serial, seq, m.target.index, flags, head, r.head_start, r.head_len, url,
                   t.path_len, r.body, r.body_len, m)) {
     ++s.stats.js_dispatches;
-    queue_.reserve(seq, is_head, conn, session_.started());
+    if (reserve) queue_.reserve(seq, is_head, conn, session_.started());
     if (r.body_follows) {
       body_ = std::make_unique<RequestBody>(seq, r.info->expect_continue);
       last_body_progress_ = now();
@@ -378,7 +440,7 @@ bool Connection::dispatch_to_js(uint32_t seq, const RouteMatch &m, const ParsedR
     return true;
   }
   // The batch buffers could not grow.
-  deliver_error(seq, HttpError::OutOfMemory, nullptr, is_head, conn);
+  if (reserve) deliver_error(seq, HttpError::OutOfMemory, nullptr, is_head, conn);
   return false;
 }
 

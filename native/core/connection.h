@@ -58,6 +58,8 @@ public:
   void finish_gracefully();
   // Ends the connection now, whatever it owes.
   void close();
+  // A cache waiter whose answer was not kept: routes its request again and sends it to JS.
+  void redispatch(uint32_t seq, const std::string &request);
   bool closed() const { return phase_ == Phase::Closed; }
   // Called once a second: acts on the timeout that has passed, if any.
   void check_timeouts(uint64_t now);
@@ -129,8 +131,10 @@ private:
   // Too much unsent output, or too many requests waiting for JS: stop taking requests for now.
   bool backlogged() const;
   // Hands a request to a JS handler through the batch (a 500 when the batch cannot grow).
-  // False when the batch could not take it (it was answered with a 500).
-  bool dispatch_to_js(uint32_t seq, const RouteMatch &m, const ParsedRequest &r, bool is_head, ConnectionHeader conn);
+  // False when the batch could not take it (it was answered with a 500). reserve: false when the
+  // response slot is reserved already (a cache waiter sent on to JS).
+  bool dispatch_to_js(uint32_t seq, const RouteMatch &m, const ParsedRequest &r, bool is_head, ConnectionHeader conn,
+                      bool reserve = true);
   // A request to a cached route: answered from the cache when it holds a fresh answer (true); else it
   // goes to JS and, for a GET, its answer is offered to the cache.
   bool answer_from_cache(uint32_t seq, ResponseCache &cache, uint32_t handler, const RouteMatch &m, const ParsedRequest &r,

@@ -255,11 +255,14 @@ void Server::on_check(uv_check_t *check) {
 
 void Server::iteration() {
   run_pending_batch();
+  redispatch_waiters();
   flush_all();
   // Output that drained while flushing lets a backlogged connection parse the requests it kept; any
-  // that go to JS must not wait for the next loop iteration, which may be far off.
+  // that go to JS must not wait for the next loop iteration, which may be far off. So do cache
+  // waiters whose answer was not kept.
   for (int rounds = 0; rounds < 8 && ctx_.batch.count() > 0; ++rounds) {
     run_pending_batch();
+    redispatch_waiters();
     flush_all();
   }
   report_events();
@@ -362,25 +365,62 @@ void Server::set_cache(uint32_t handler, CachePolicy policy) {
 void Server::fill_cache(const ResponseId &id, uint32_t part_and_flags, std::string_view head, std::string_view body) {
   const auto it = ctx_.fills.find(id);
   if (it == ctx_.fills.end()) return;
+  CacheFill fill = std::move(it->second);
+  ctx_.fills.erase(it);
+  ctx_.filling.erase(fill.tagged);
   // A streamed or flagged answer is not kept; either way the fill is done.
-  if (part_and_flags == 0) {
-    if (ResponseCache *cache = ctx_.cache_for(it->second.handler)) {
-      try {
-        cache->offer(it->second.key, head, body, uv_now(ctx_.loop));
-      } catch (const std::exception &) {
-        // Out of memory: not kept.
-      }
+  ResponseCache *cache = ctx_.cache_for(fill.handler);
+  const uint64_t now = uv_now(ctx_.loop);
+  CachedResponse *kept = nullptr;
+  if (part_and_flags == 0 && cache) {
+    try {
+      if (cache->offer(fill.key, head, body, now)) kept = cache->find(fill.key, now);
+    } catch (const std::exception &) {
+      // Out of memory: not kept.
     }
   }
-  ctx_.fills.erase(it);
+  for (CacheWaiter &w : fill.waiters) {
+    if (kept) {
+      // The answer is shareable: each waiter gets it as a hit would.
+      if (Connection *c = table_.find(w.conn)) c->respond(w.seq, 0, kept->head_at(now), kept->body);
+    } else {
+      release_waiter(std::move(w));
+    }
+  }
 }
 
 void Server::forget_fills(const AbortedResponses &a) {
-  // The answers JS will never give (their connection ended): nothing will fill these.
+  // The answers JS will never give (their connection ended): nothing will fill these, and what waits
+  // for them asks JS itself.
   for (auto it = ctx_.fills.begin(); it != ctx_.fills.end();) {
     const ResponseId &r = it->first;
-    const bool lost = r.slot == a.id.slot && r.serial == a.id.serial && r.seq - a.from_seq < 0x80000000u;
-    it = lost ? ctx_.fills.erase(it) : std::next(it);
+    if (r.slot != a.id.slot || r.serial != a.id.serial || r.seq - a.from_seq >= 0x80000000u) {
+      ++it;
+      continue;
+    }
+    ctx_.filling.erase(it->second.tagged);
+    for (CacheWaiter &w : it->second.waiters) release_waiter(std::move(w));
+    it = ctx_.fills.erase(it);
+  }
+}
+
+void Server::release_waiter(CacheWaiter &&w) {
+  try {
+    ctx_.redispatch.push_back(std::move(w));
+  } catch (const std::exception &) {
+    if (Connection *c = table_.find(w.conn)) c->close(); // out of memory: its client gets a closed connection
+    return;
+  }
+  // From JS (an answer given after an await), the loop may sleep until the next I/O: wake it now.
+  if (!ctx_.in_batch && helpers_started_ && !helpers_closing_) uv_timer_start(&tick_, on_tick, 0, 0);
+}
+
+void Server::redispatch_waiters() {
+  if (ctx_.redispatch.empty() || ctx_.in_batch) return;
+  std::vector<CacheWaiter> waiters = std::move(ctx_.redispatch);
+  ctx_.redispatch.clear();
+  for (const CacheWaiter &w : waiters) {
+    if (Connection *c = table_.find(w.conn)) c->redispatch(w.seq, w.request);
   }
 }
 
@@ -402,6 +442,8 @@ CacheStats Server::cache_stats(size_t *entries, size_t *bytes) const {
     total.misses += s.misses;
     total.stores += s.stores;
     total.evictions += s.evictions;
+    total.coalesced += s.coalesced;
+    total.stale += s.stale;
     *entries += cache->entries();
     *bytes += cache->bytes();
   }
@@ -423,6 +465,11 @@ void Server::on_tick(uv_timer_t *timer) {
     uv_poll_start(&s->listener_, UV_READABLE, on_accept);
   }
   s->sweep_timeouts(); // connections catch their own failures: nothing here throws
+  // Cache waiters released outside a batch (release_waiter woke the loop for them).
+  if (!s->ctx_.redispatch.empty()) {
+    s->redispatch_waiters();
+    s->run_pending_batch();
+  }
   s->flush_all();
   if (s->ctx_.access_log) s->ctx_.access_log->flush();
   try {

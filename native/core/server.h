@@ -141,6 +141,9 @@ private:
   // JS answered id: if a cached route's miss waits for it, offer it to the cache.
   void fill_cache(const ResponseId &id, uint32_t part_and_flags, std::string_view head, std::string_view body);
   void forget_fills(const AbortedResponses &a);
+  // A waiter whose answer was not kept goes to JS from the loop (never from inside a batch).
+  void release_waiter(CacheWaiter &&w);
+  void redispatch_waiters();
   void set_route_body(uint32_t handler, RouteBody body);
 
   static void on_accept(uv_poll_t *listener, int status, int events);

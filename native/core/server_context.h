@@ -85,9 +85,18 @@ struct AbortedResponses {
 // A cached route's miss on its way through JS: its answer fills the cache under key. Keyed by the
 // response it waits for (connection slot, serial, sequence number), so the answer fills the cache
 // even when its own connection has gone meanwhile.
+// A request to a cached route that arrived while another with its key was in JS: it waits for that
+// answer (its response slot is reserved), and asks JS itself when the answer is not kept.
+struct CacheWaiter {
+  ConnectionId conn;
+  uint32_t seq;
+  std::string request; // its head as received (a GET or HEAD has no body), to route it again
+};
 struct CacheFill {
   uint32_t handler;
   std::string key;
+  std::string tagged; // key and handler: its entry in ServerContext::filling
+  std::vector<CacheWaiter> waiters;
 };
 struct ResponseId {
   uint32_t slot;
@@ -127,6 +136,8 @@ struct ServerContext {
   std::unique_ptr<AccessLog> access_log; // when the user asked for one
   std::vector<std::unique_ptr<ResponseCache>> caches; // by JS handler id, for the cached routes
   std::unordered_map<ResponseId, CacheFill, ResponseIdHash> fills;
+  std::unordered_map<std::string, ResponseId> filling; // a key in JS now (CacheFill::tagged) → its answer
+  std::vector<CacheWaiter> redispatch; // waiters whose answer was not kept: they go to JS from the loop
   std::string cache_scratch; // a key or a head, built per cached request without allocating once warm
   ResponseCache *cache_for(uint32_t handler) const { return handler < caches.size() ? caches[handler].get() : nullptr; }
   RequestBatch batch;

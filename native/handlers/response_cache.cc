@@ -98,14 +98,16 @@ std::string_view CachedResponse::head_at(uint64_t now_ms) {
   return aged_head_;
 }
 
-CachedResponse *ResponseCache::find(const std::string &key, uint64_t now_ms) {
+CachedResponse *ResponseCache::find(const std::string &key, uint64_t now_ms, bool *stale) {
   const auto it = index_.find(std::string_view(key));
   if (it == index_.end()) return nullptr;
   const auto node = it->second;
-  if (now_ms - node->response.stored_ms >= policy_.ttl_ms) {
+  const uint64_t age = now_ms - node->response.stored_ms;
+  if (age >= policy_.ttl_ms + (stale ? policy_.stale_ms : 0)) {
     erase(node);
     return nullptr;
   }
+  if (stale) *stale = age >= policy_.ttl_ms;
   lru_.splice(lru_.begin(), lru_, node); // iterators and the key's storage stay valid
   return &node->response;
 }

@@ -23,6 +23,8 @@ namespace uvhttp {
 
 struct CachePolicy {
   uint64_t ttl_ms = 1000;
+  // After ttl, for this long more, the entry is still served while one request refreshes it.
+  uint64_t stale_ms = 0;
   size_t max_entries = 1000;
   size_t max_bytes = 16 * 1024 * 1024;
   std::vector<std::string> vary; // request field names, lower case
@@ -50,6 +52,8 @@ struct CacheStats {
   uint64_t misses = 0;
   uint64_t stores = 0;
   uint64_t evictions = 0; // pushed out by the limits (not expiry, not purge)
+  uint64_t stale = 0;     // answers served past their ttl while one request refreshed them
+  uint64_t coalesced = 0; // misses that waited for another request's answer instead of running the handler
 };
 
 class ResponseCache {
@@ -58,8 +62,9 @@ public:
 
   // The key of a request to this route: its target, then each vary field's value.
   void key(std::string *out, std::string_view target, const RequestHead &head) const;
-  // The fresh entry for key, or null (an expired one is dropped on the way).
-  CachedResponse *find(const std::string &key, uint64_t now_ms);
+  // The entry for key, or null (one past ttl and the stale time is dropped on the way). *stale: it is
+  // past its ttl (only with a stale time).
+  CachedResponse *find(const std::string &key, uint64_t now_ms, bool *stale = nullptr);
   // A JS handler's whole answer to a GET with this key: kept when it may be shared (see above).
   // Returns whether it was.
   bool offer(const std::string &key, std::string_view head, std::string_view body, uint64_t now_ms);

@@ -192,6 +192,126 @@ describe('route option cache', () => {
     expect((await one(s, '/slow')).text).toBe('slow 2');
   });
 
+  describe('concurrent misses for one key (request coalescing)', () => {
+    const many = (s: Started, n: number, target: string, headers: (i: number) => Record<string, string> = () => ({})) =>
+      Promise.all(Array.from({ length: n }, (_, i) => one(s, target, headers(i))));
+
+    it('run the handler once and share its answer', async () => {
+      let runs = 0;
+      const s = await server((app) =>
+        app.get('/once', async () => {
+          const n = ++runs;
+          await sleep(80);
+          return `shared ${n}`;
+        }, { cache: { ttl: 60_000 } }),
+      );
+      const answers = await many(s, 20, '/once');
+      expect(runs).toBe(1);
+      expect(answers.map((r) => [r.status, r.text])).toEqual(Array.from({ length: 20 }, () => [200, 'shared 1']));
+      expect(s.app.stats().cache).toMatchObject({ misses: 20, coalesced: 19, stores: 1 });
+    });
+
+    it('an answer that may not be shared: each waiter runs the handler for itself and gets its own', async () => {
+      let runs = 0;
+      const s = await server((app) =>
+        app.get('/mine', async (req: any, res: any) => {
+          runs++;
+          await sleep(50);
+          res.cookie('user', req.header('x-user'));
+          res.end(`for ${req.header('x-user')}`);
+        }, { cache: { ttl: 60_000 } }),
+      );
+      const answers = await many(s, 10, '/mine', (i) => ({ 'x-user': `u${i}` }));
+      expect(runs).toBe(10);
+      answers.forEach((r, i) => {
+        expect(r.text).toBe(`for u${i}`);
+        expect(r.headers['set-cookie']).toBe(`user=u${i}`);
+      });
+      expect(s.app.stats().cache.entries).toBe(0);
+    });
+
+    it('the leader throws: the waiters run the handler themselves', async () => {
+      let runs = 0;
+      const s = await startApp(
+        (app) =>
+          app.get('/flaky', async () => {
+            const n = ++runs;
+            await sleep(50);
+            if (n === 1) throw new Error('first fails');
+            return `ok ${n}`;
+          }, { cache: { ttl: 60_000 } }),
+        { onError: () => {} } as never,
+      );
+      started.push(s);
+      const answers = await many(s, 5, '/flaky');
+      expect(answers[0]!.status).toBe(500);
+      expect(answers.slice(1).every((r) => r.status === 200 && /^ok \d$/.test(r.text))).toBe(true);
+    });
+
+    it("the leader's client leaves: the waiters are still answered", async () => {
+      let runs = 0;
+      const s = await server((app) =>
+        app.get('/left', async () => {
+          const n = ++runs;
+          await sleep(100);
+          return `left ${n}`;
+        }, { cache: { ttl: 60_000 } }),
+      );
+      const leader = await RawClient.connect(s.port);
+      await leader.write(get('/left'));
+      await sleep(20);
+      const waiting = many(s, 3, '/left');
+      await sleep(20);
+      leader.destroy();
+      const answers = await waiting;
+      expect(answers.every((r) => r.status === 200 && r.text.startsWith('left '))).toBe(true);
+    });
+
+    it('a waiter that leaves changes nothing for the others; HEAD and pipelined waiters keep their place', async () => {
+      let runs = 0;
+      const s = await server((app) =>
+        app.get('/w', async () => {
+          const n = ++runs;
+          await sleep(80);
+          return `w ${n}`;
+        }, { cache: { ttl: 60_000 } }),
+      );
+      const first = one(s, '/w');
+      await sleep(10);
+      const quitter = await RawClient.connect(s.port);
+      await quitter.write(get('/w'));
+      const c = await RawClient.connect(s.port);
+      await c.write(Buffer.concat([get('/w'), Buffer.from('HEAD /w HTTP/1.1\r\nHost: a\r\n\r\n'), get('/other')]));
+      await sleep(10);
+      quitter.destroy();
+      const [a, b, other] = await c.read(3, { noBody: [false, true, false] });
+      expect((await first).text).toBe('w 1');
+      expect([a!.text, b!.status, b!.body.length, b!.headers['content-length'], other!.status]).toEqual(['w 1', 200, 0, '3', 404]);
+      expect(runs).toBe(1);
+      c.destroy();
+    });
+  });
+
+  it('staleWhileRevalidate: past ttl one request refreshes in the handler while the others get the old answer', async () => {
+    let runs = 0;
+    const s = await server((app) =>
+      app.get('/swr', async () => {
+        const n = ++runs;
+        if (n > 1) await sleep(100);
+        return `v${n}`;
+      }, { cache: { ttl: 150, staleWhileRevalidate: 1000 } }),
+    );
+    expect((await one(s, '/swr')).text).toBe('v1');
+    await sleep(200); // past ttl, within staleWhileRevalidate
+    const answers = (await Promise.all(Array.from({ length: 6 }, () => one(s, '/swr')))).map((r) => r.text).sort();
+    expect(answers).toEqual(['v1', 'v1', 'v1', 'v1', 'v1', 'v2']);
+    expect(runs).toBe(2);
+    expect(s.app.stats().cache.stale).toBe(5);
+    expect((await one(s, '/swr')).text).toBe('v2'); // the refreshed answer, fresh again
+    await sleep(1300); // past ttl and staleWhileRevalidate: gone
+    expect((await one(s, '/swr')).text).toBe('v3');
+  });
+
   it('options are checked', () => {
     const app = createServer();
     expect(() => app.post('/x', () => 'x', { cache: { ttl: 1 } })).toThrow(expect.objectContaining({ code: 'UVHTTP_ERR_INVALID_OPTION' }));
@@ -201,6 +321,7 @@ describe('route option cache', () => {
     );
     expect(() => app.get('/z', () => 'x', { cache: { ttl: 1, vary: ['bad name'] } })).toThrow(expect.objectContaining({ code: 'UVHTTP_ERR_INVALID_OPTION' }));
     expect(() => app.get('/w', () => 'x', { cache: { ttl: 1.5 } })).toThrow(expect.objectContaining({ code: 'UVHTTP_ERR_INVALID_OPTION' }));
+    expect(() => app.get('/v', () => 'x', { cache: { ttl: 1, staleWhileRevalidate: -1 } })).toThrow(expect.objectContaining({ code: 'UVHTTP_ERR_INVALID_OPTION' }));
     void app.close();
   });
 });
