@@ -8,6 +8,7 @@
 #include "handlers/static_files.h"
 #include "http/conditional.h"
 #include "http/parser.h"
+#include "http/range.h"
 #include "http/http_errors.h"
 #include "http/response.h"
 
@@ -343,10 +344,21 @@ bool Connection::answer_from_cache(uint32_t seq, ResponseCache &cache, uint32_t 
   }
   if (hit) {
     ++cache.stats().hits;
-    const HeaderField *inm = nullptr;
-    for (size_t i = 0; i < head.num_headers && !hit->etag.empty(); ++i) {
+    const HeaderField *inm = nullptr, *range = nullptr, *if_range = nullptr;
+    for (size_t i = 0; i < head.num_headers; ++i) {
       const HeaderField &h = head.headers[i];
-      if (field_is(h, "if-none-match")) inm = &h;
+      if (!hit->etag.empty() && field_is(h, "if-none-match")) inm = &h;
+      else if (field_is(h, "range")) range = &h;
+      else if (field_is(h, "if-range")) if_range = &h;
+    }
+    // A Range of a GET for a 200 answer, unless If-Range says the client's copy is another one
+    // (RFC 9110 13.1.5). More than one range is answered whole, as a server may.
+    ByteRange part{};
+    size_t parts = 0;
+    RangeResult ranged = RangeResult::Ignore;
+    if (range && !is_head && !inm && hit->status() == 200 &&
+        (!if_range || if_range_matches(std::string_view(if_range->value, if_range->value_len), hit->etag, false, 0))) {
+      ranged = parse_range(std::string_view(range->value, range->value_len), hit->body.size(), &part, 1, &parts);
     }
     if (inm && none_match(std::string_view(inm->value, inm->value_len), hit->etag)) {
       // The client holds this answer already (RFC 9110 13.1.2): 304 with its validator.
@@ -354,6 +366,12 @@ bool Connection::answer_from_cache(uint32_t seq, ResponseCache &cache, uint32_t 
                                        std::to_string(hit->age(t)) + "\r\n";
       queue_.add_ready(seq, [&](std::string &out) { render(out, not_modified, {}, true, conn, s.date); });
       log_answer(seq, 304, 0);
+    } else if (ranged != RangeResult::Ignore) {
+      const bool ok = ranged == RangeResult::Satisfiable && parts == 1;
+      const std::string partial = hit->partial_head(ok ? &part : nullptr, t);
+      const std::string_view bytes = ok ? std::string_view(hit->body).substr(part.first, part.last - part.first + 1) : std::string_view();
+      queue_.add_ready(seq, [&](std::string &out) { render(out, partial, bytes, false, conn, s.date); });
+      log_answer(seq, ok ? 206 : 416, bytes.size());
     } else {
       const std::string_view aged = hit->head_at(t); // render adds Date and Connection
       queue_.add_ready(seq, [&](std::string &out) { render(out, aged, hit->body, is_head, conn, s.date); });

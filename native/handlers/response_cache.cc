@@ -98,6 +98,26 @@ std::string_view CachedResponse::head_at(uint64_t now_ms) {
   return aged_head_;
 }
 
+int CachedResponse::status() const { return status_of(head); }
+
+std::string CachedResponse::partial_head(const ByteRange *range, uint64_t now_ms) const {
+  // Its own fields but the framing ones, which now describe the part (RFC 9110 15.3.7).
+  std::string out = range ? "HTTP/1.1 206 Partial Content\r\n" : "HTTP/1.1 416 Range Not Satisfiable\r\n";
+  each_field(head, [&](std::string_view name, std::string_view value) {
+    if (equals_lower(name, "content-length") || equals_lower(name, "content-range")) return;
+    out.append(name.data(), name.size()).append(": ").append(value.data(), value.size()).append("\r\n");
+  });
+  const std::string size = std::to_string(body.size());
+  if (range) {
+    out += "Content-Range: bytes " + std::to_string(range->first) + "-" + std::to_string(range->last) + "/" + size + "\r\n";
+    out += "Content-Length: " + std::to_string(range->last - range->first + 1) + "\r\n";
+  } else {
+    out += "Content-Range: bytes */" + size + "\r\nContent-Length: 0\r\n";
+  }
+  out += "Age: " + std::to_string(age(now_ms)) + "\r\n";
+  return out;
+}
+
 CachedResponse *ResponseCache::find(const std::string &key, uint64_t now_ms, bool *stale) {
   const auto it = index_.find(std::string_view(key));
   if (it == index_.end()) return nullptr;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "http/parser.h"
+#include "http/range.h"
 
 namespace uvhttp {
 
@@ -41,6 +42,9 @@ struct CachedResponse {
   std::string_view head_at(uint64_t now_ms);
   // Age's value at now_ms.
   uint64_t age(uint64_t now_ms) const { return (now_ms - stored_ms) / 1000; }
+  // The head of a 206 for range of this (200) answer, or of a 416 when range is null.
+  std::string partial_head(const ByteRange *range, uint64_t now_ms) const;
+  int status() const;
 
 private:
   std::string aged_head_;

@@ -312,6 +312,34 @@ describe('route option cache', () => {
     expect((await one(s, '/swr')).text).toBe('v3');
   });
 
+  it('Range of a cached answer: one range is a 206, past the end a 416; several, or another If-Range, the whole', async () => {
+    let runs = 0;
+    const body = Array.from({ length: 100 }, (_, i) => String.fromCharCode(65 + (i % 26))).join('');
+    const s = await server((app) =>
+      app.get('/r', (req: any, res: any) => {
+        runs++;
+        res.header('etag', '"r1"').header('content-type', 'text/plain');
+        res.end(body);
+      }, { cache: { ttl: 60_000 } }),
+    );
+    const miss = await one(s, '/r', { range: 'bytes=0-9' });
+    expect([miss.status, miss.text.length]).toEqual([200, 100]); // the handler's own answer: it ignores Range
+    const part = await one(s, '/r', { range: 'bytes=10-19' });
+    expect([part.status, part.text, part.headers['content-range'], part.headers['content-length'], part.headers['content-type'], part.headers.etag]).toEqual([
+      206, body.slice(10, 20), 'bytes 10-19/100', '10', 'text/plain', '"r1"',
+    ]);
+    expect(part.headers.age).toBe('0');
+    const tail = await one(s, '/r', { range: 'bytes=-5' });
+    expect([tail.status, tail.text]).toEqual([206, body.slice(95)]);
+    const beyond = await one(s, '/r', { range: 'bytes=500-' });
+    expect([beyond.status, beyond.headers['content-range'], beyond.body.length]).toEqual([416, 'bytes */100', 0]);
+    expect((await one(s, '/r', { range: 'bytes=0-1,5-6' })).status).toBe(200);
+    expect((await one(s, '/r', { range: 'bytes=0-1', 'if-range': '"old"' })).status).toBe(200);
+    expect((await one(s, '/r', { range: 'bytes=0-1', 'if-range': '"r1"' })).status).toBe(206);
+    expect((await one(s, '/r', { range: 'bytes=0-1' }, 'HEAD')).status).toBe(200);
+    expect(runs).toBe(1);
+  });
+
   it('options are checked', () => {
     const app = createServer();
     expect(() => app.post('/x', () => 'x', { cache: { ttl: 1 } })).toThrow(expect.objectContaining({ code: 'UVHTTP_ERR_INVALID_OPTION' }));
