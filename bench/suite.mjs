@@ -88,6 +88,7 @@ async function runMode(def, srv, scenario, mode, ctx, runs) {
     if (fapws) console.log(fapwsLine(/** @type {any} */ (row)));
   };
 
+  /** @type {Load[]} */
   const loads = fapws ? ctx.loads : [modeLoad(mode, opts)];
   const missing = ctx.missing?.[mode.tool];
   if (missing) {

@@ -87,7 +87,7 @@ export async function runAppServer(def, ctx, runs) {
   const limit = openFileLimit();
   try {
     /** @param {number} c */
-    const base = (c) => ({ server: def.name, scenario: 'app', path, mode: 'wrk', tool: 'wrk', connections: c, pipeline: 1, keepalive: true });
+    const base = (c) => ({ server: def.name, scenario: 'app', path, mode: mode.name, tool: mode.tool, connections: c, pipeline: 1, keepalive: true });
     const empty = { requests_per_s: null, per_cpu_s: null, p50_ms: null, p99_ms: null, p999_ms: null, errors: null, rss_mb: null };
     const why = await checkApp({ port: srv.port, path });
     if (why) {
