@@ -1,8 +1,9 @@
 // Command-line options of bench/run.mjs.
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { SERVERS, FILES_SERVERS, findServer } from './servers/index.mjs';
+import { SERVERS, FILES_SERVERS, APP_SERVERS, findServer } from './servers/index.mjs';
 import { MODES, findMode } from './modes.mjs';
+import { SOURCES } from './fapws.mjs';
 import { FILE_SCENARIO_NAMES } from './files/scenarios.mjs';
 
 export const USAGE = `usage: node bench/run.mjs [options]     (npm run bench -- [options])
@@ -11,6 +12,9 @@ export const USAGE = `usage: node bench/run.mjs [options]     (npm run bench -- 
   --suite files          the static-file suite instead (see bench/README.md): servers
                          ${FILES_SERVERS.map((s) => s.name).join(', ')};
                          scenarios ${FILE_SCENARIO_NAMES.join(', ')}; wrk keep-alive only
+  --suite app            seed 003's realistic app (CPU, a 100 ms wait, a temp file) instead: servers
+                         ${APP_SERVERS.map((s) => s.name).join(', ')};
+                         wrk at --connections 100,500,1000 (a list here), p50/p99/p99.9
   --server a,b           servers (default: all): ${SERVERS.map((s) => s.name).join(', ')}
   --scenario a,b         route, file, handler (default: all a server has)
   --rounds N             files suite: interleaved rounds, medians reported (default 3, --quick 1)
@@ -20,8 +24,11 @@ export const USAGE = `usage: node bench/run.mjs [options]     (npm run bench -- 
   --protocol fapws       the Fapws4 seed matrix: ab -n N -c C, N in 1000,10000,50000,
                          C in 10,100,500,1000, three times each (--quick: N 1000,10000,
                          C 10,100, once); prints "N C /path: rps" lines
-  --connections N        connections for wrk and ab (default 100)
-  --duration S           seconds measured per run (default 10, --quick 1)
+  --sources K            fapws: spread the runs over K local addresses 127.0.0.2… (ab -B), each
+                         run's settle counting its own address (default ${SOURCES}; 1: the seed's
+                         single address and machine-wide count)
+  --connections N        connections for wrk and ab (default 100; hey: 50)
+  --duration S           seconds measured per run (default 10, --quick 1; hey: -n 2000 unless given)
   --warmup S             seconds of warm-up load before each run (default 2, --quick 1)
   --server-cpus LIST     cores for the servers (default: first half, e.g. 0)
   --load-cpus LIST       cores for wrk/ab (default: second half, e.g. 1)
@@ -78,6 +85,7 @@ export function parseCli(argv, cpus = os.availableParallelism?.() ?? os.cpus().l
       scenario: { type: 'string' },
       mode: { type: 'string' },
       protocol: { type: 'string' },
+      sources: { type: 'string' },
       connections: { type: 'string' },
       duration: { type: 'string' },
       warmup: { type: 'string' },
@@ -98,9 +106,15 @@ export function parseCli(argv, cpus = os.availableParallelism?.() ?? os.cpus().l
   const serverCpus = values['server-cpus'] ?? split?.server;
   const loadCpus = values['load-cpus'] ?? split?.load;
   const suite = values.suite ?? 'default';
-  if (!['default', 'files'].includes(suite)) throw new Error(`unknown --suite "${suite}" (default or files)`);
+  if (!['default', 'files', 'app'].includes(suite)) throw new Error(`unknown --suite "${suite}" (default, files or app)`);
   const files = suite === 'files';
-  if (files && values.protocol) throw new Error('--protocol and --suite files do not go together');
+  const app = suite === 'app';
+  if ((files || app) && values.protocol) throw new Error(`--protocol and --suite ${suite} do not go together`);
+  if (values.sources !== undefined && values.protocol !== 'fapws') throw new Error('--sources is for --protocol fapws');
+  if (Number(values.sources) > 254) throw new Error('--sources: at most 254 (127.0.0.2-255)');
+  if (app && (values.mode !== undefined || values.scenario !== undefined)) throw new Error('--suite app has one scenario and uses wrk: no --mode or --scenario');
+  // The app suite takes a list of connection counts; everything else one.
+  const levels = app ? (list(values.connections) ?? ['100', '500', '1000']).map((c) => /** @type {number} */ (positive(c, 'connections'))) : null;
   if (!files) {
     for (const k of ['rounds', 'large-connections', 'large-duration']) {
       if (values[/** @type {'rounds'} */ (k)] !== undefined) throw new Error(`--${k} is for --suite files`);
@@ -111,7 +125,7 @@ export function parseCli(argv, cpus = os.availableParallelism?.() ?? os.cpus().l
   for (const s of scenarios ?? []) {
     if (!scenarioNames.includes(s)) throw new Error(`unknown scenario "${s}"; scenarios: ${scenarioNames.join(', ')}`);
   }
-  const serverList = files ? FILES_SERVERS : SERVERS;
+  const serverList = files ? FILES_SERVERS : app ? APP_SERVERS : SERVERS;
   return {
     help: values.help,
     quick,
@@ -121,8 +135,12 @@ export function parseCli(argv, cpus = os.availableParallelism?.() ?? os.cpus().l
     explicitServers: values.server !== undefined,
     scenarios: scenarios ?? null,
     modes: (list(values.mode) ?? MODES.map((m) => m.name)).map(findMode),
-    connections: positive(values.connections, 'connections') ?? 100,
-    duration: positive(values.duration, 'duration') ?? (quick ? 1 : 10),
+    connections: levels ? levels[0] : (positive(values.connections, 'connections') ?? 100),
+    connectionLevels: levels,
+    explicitConnections: values.connections !== undefined,
+    duration: positive(values.duration, 'duration') ?? (app ? (quick ? 3 : 10) : quick ? 1 : 10),
+    explicitDuration: values.duration !== undefined,
+    sources: positive(values.sources, 'sources') ?? SOURCES,
     warmup: positive(values.warmup, 'warmup') ?? (quick ? 1 : 2),
     serverCpus,
     loadCpus,

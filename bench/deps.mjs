@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 export const PACKAGES = /** @type {Record<string, string>} */ ({
   wrk: 'wrk',
   ab: 'apache2-utils',
+  hey: 'hey',
   taskset: 'util-linux',
   nginx: 'nginx-light',
   apache2: 'apache2',

@@ -4,26 +4,46 @@ import { runBounded } from './processes.mjs';
 import { treeCpuSeconds, treeMemoryMb, reapedChildrenCpuSeconds, machineBusySeconds } from './cpu.mjs';
 import { wrkArgs, parseWrk } from './tools/wrk.mjs';
 import { abArgs, parseAb } from './tools/ab.mjs';
+import { heyArgs, parseHey } from './tools/hey.mjs';
 
 /**
  * @typedef {import('./modes.mjs').Mode} Mode
  * `timeoutS`: wrk's per-response timeout (large files); `sampleRssMs`: also sample the server
- * tree's resident memory this often during the run (its start and peak go in the row).
+ * tree's resident memory this often during the run (its start and peak go in the row);
+ * `tail`: wrk also reports p99.9 (bench/latency.lua); `source`: ab connects from this local address
+ * (-B; the Fapws4 matrix spreads its runs over 127.0.0.x, see fapws.mjs); `nofile`: raise the
+ * tool's open-file limit to this first (prlimit; 1,000 connections need more than some defaults).
  * @typedef {{ mode: Mode, url: string, connections: number, seconds?: number, requests?: number,
- *   loadCpus?: string, loadCores: number, timeoutS?: number, sampleRssMs?: number }} Load
+ *   loadCpus?: string, loadCores: number, timeoutS?: number, sampleRssMs?: number, tail?: boolean,
+ *   source?: string, nofile?: number }} Load
  */
 
-/** The tool command line for a load. @param {Load} l */
+/** The tool command line for a load. @param {Load} l @returns {{ cmd: string, args: string[] }} */
 export function toolCommand(l) {
+  if (l.nofile) {
+    const inner = toolCommand({ ...l, nofile: undefined });
+    return { cmd: 'prlimit', args: [`--nofile=${l.nofile}`, '--', inner.cmd, ...inner.args] };
+  }
   if (l.mode.tool === 'wrk') {
     return {
       cmd: 'wrk',
-      args: wrkArgs({ url: l.url, connections: l.connections, threads: l.loadCores, seconds: l.seconds ?? 1, pipeline: l.mode.pipeline, timeout: l.timeoutS }),
+      args: wrkArgs({
+        url: l.url,
+        connections: l.connections,
+        threads: l.loadCores,
+        seconds: l.seconds ?? 1,
+        pipeline: l.mode.pipeline,
+        timeout: l.timeoutS,
+        tail: l.tail,
+      }),
     };
+  }
+  if (l.mode.tool === 'hey') {
+    return { cmd: 'hey', args: heyArgs({ url: l.url, concurrency: l.connections, requests: l.requests, seconds: l.seconds }) };
   }
   return {
     cmd: 'ab',
-    args: abArgs({ url: l.url, concurrency: l.connections, requests: l.requests, seconds: l.seconds, keepalive: l.mode.keepalive }),
+    args: abArgs({ url: l.url, concurrency: l.connections, requests: l.requests, seconds: l.seconds, keepalive: l.mode.keepalive, source: l.source }),
   };
 }
 
@@ -69,7 +89,7 @@ export async function measureLoad(l) {
   const mem = treeMemoryMb(l.serverPid);
   const raw = `$ ${command}\n${r.stdout}${r.stderr ? `\n[stderr]\n${r.stderr}` : ''}`;
   if (r.timedOut) throw Object.assign(new Error(`${cmd} did not finish in time (killed)`), { raw });
-  /** @type {{ requests: number, seconds: number, requests_per_s: number, p50_ms: number | null, p99_ms: number | null, bytes?: number }} */
+  /** @type {{ requests: number, seconds: number, requests_per_s: number, p50_ms: number | null, p99_ms: number | null, p999_ms?: number | null, bytes?: number }} */
   let parsed;
   let errors;
   /** @type {string[]} */
@@ -81,6 +101,12 @@ export async function measureLoad(l) {
       errors = w.non2xx + w.socket_errors;
       if (w.socket_errors) notes.push(`socket errors: ${JSON.stringify(w.socket)}`);
       if (w.non2xx) notes.push(`${w.non2xx} non-2xx`);
+    } else if (l.mode.tool === 'hey') {
+      const h = parseHey(r.stdout);
+      parsed = h;
+      errors = h.non2xx + h.errors;
+      if (h.errors) notes.push(`errors: ${JSON.stringify(h.error_detail)}`);
+      if (h.non2xx) notes.push(`${h.non2xx} non-2xx`);
     } else {
       const a = parseAb(r.stdout);
       parsed = a;
@@ -113,6 +139,7 @@ export async function measureLoad(l) {
     other_cpu_pct: otherPct,
     p50_ms: parsed.p50_ms,
     p99_ms: parsed.p99_ms,
+    ...(l.tail ? { p999_ms: parsed.p999_ms ?? null } : {}),
     errors,
     rss_mb: Math.round(mem.hwm * 10) / 10,
     ...(typeof parsed.bytes === 'number'

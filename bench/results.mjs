@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * @typedef {{ server: string, scenario: string, path: string, mode: string, tool: 'wrk' | 'ab',
+ * @typedef {{ server: string, scenario: string, path: string, mode: string, tool: 'wrk' | 'ab' | 'hey',
  *   connections: number, pipeline: number, keepalive: boolean, requests_per_s: number | null,
  *   per_cpu_s: number | null, p50_ms: number | null, p99_ms: number | null, errors: number | null,
  *   rss_mb: number | null, unsupported?: string, error?: string, [k: string]: unknown }} Run

@@ -17,6 +17,7 @@ import { barChart } from './svg.mjs';
 import { FULL, QUICK, matrix } from './fapws.mjs';
 import { killAll } from './processes.mjs';
 import { runFiles } from './files/run.mjs';
+import { runApp } from './app/run.mjs';
 
 const DEFAULT_OUT = fileURLToPath(new URL('./results/', import.meta.url));
 
@@ -28,6 +29,15 @@ function version(bin, flag) {
     // wrk -v exits 1.
     const err = /** @type {any} */ (e);
     return String(err.stdout || err.stderr || '').split('\n')[0].trim() || 'unknown';
+  }
+}
+
+/** An installed Debian package's version (hey has no version flag). @param {string} pkg */
+function debianVersion(pkg) {
+  try {
+    return `${pkg} ${execFileSync('dpkg-query', ['-W', '-f', '${Version}', pkg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()} (Debian)`;
+  } catch {
+    return 'unknown';
   }
 }
 
@@ -48,11 +58,22 @@ async function main() {
     await runFiles(opts, { outDir: opts.out ?? DEFAULT_OUT, version });
     return;
   }
+  if (opts.suite === 'app') {
+    await runApp(opts, { outDir: opts.out ?? DEFAULT_OUT, version });
+    return;
+  }
   const fapws = opts.protocol === 'fapws';
   const modes = fapws ? [findMode('ab')] : opts.modes;
 
-  // Tools first, then the servers that can run.
-  const tools = [...new Set([...(opts.serverCpus ? ['taskset'] : []), ...modes.map((m) => m.tool)])];
+  // Tools first, then the servers that can run. wrk warms up every mode. An optional tool (hey)
+  // that is missing makes its mode unsupported; the others stop the run.
+  const tools = [...new Set([...(opts.serverCpus ? ['taskset'] : []), 'wrk', ...modes.filter((m) => !m.optional).map((m) => m.tool)])];
+  const optional = [...new Set(modes.filter((m) => m.optional).map((m) => m.tool))];
+  /** @type {Record<string, string>} */
+  const missingOptional = Object.fromEntries(
+    ensureBinaries(optional, { install: opts.install, log: note }).map((m) => [m.bin, `${m.bin} is not installed (Debian package ${m.pkg})`]),
+  );
+  for (const why of Object.values(missingOptional)) note(`bench: ${why}: its mode is reported unsupported`);
   const missing = ensureBinaries(tools, { install: opts.install, log: note });
   if (missing.length) {
     const list = missing.map((m) => `${m.bin} (Debian package ${m.pkg})`).join(', ');
@@ -85,7 +106,7 @@ async function main() {
     .filter((p) => p.scenarios.length);
   const loads = fapws ? matrix(opts.quick ? QUICK : FULL) : [{ concurrency: opts.connections }];
   const perServer = (/** @type {{ scenarios: unknown[] }} */ p) => p.scenarios.length * modes.length * loads.length;
-  const ctx = { opts, modes, fapws, loads, rawDir, step: 0, total: plan.reduce((n, p) => n + perServer(p), 0) };
+  const ctx = { opts, modes, fapws, loads, rawDir, step: 0, total: plan.reduce((n, p) => n + perServer(p), 0), missing: missingOptional, abRuns: 0 };
 
   /** @type {import('./results.mjs').Run[]} */
   const runs = [];
@@ -114,8 +135,9 @@ async function main() {
         load_cpus: opts.loadCpus ?? null,
         settle_threshold: opts.settleThreshold,
         settle_max_s: opts.settleMaxMs / 1000,
+        ...(fapws ? { sources: opts.sources } : {}),
       },
-      tools: { wrk: version('wrk', '-v'), ab: version('ab', '-V') },
+      tools: { wrk: version('wrk', '-v'), ab: version('ab', '-V'), ...(modes.some((m) => m.tool === 'hey') ? { hey: debianVersion('hey') } : {}) },
       skipped,
     },
   });

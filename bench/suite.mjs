@@ -2,22 +2,25 @@
 // warm it up, wait for connections to settle, measure, and record a row. Always stops it.
 import { writeFileSync } from 'node:fs';
 import { join, basename } from 'node:path';
-import { findMode } from './modes.mjs';
+import { findMode, modeLoad } from './modes.mjs';
 import { startServer } from './server-process.mjs';
 import { checkMode } from './http-check.mjs';
-import { settle } from './netstat.mjs';
+import { settle, maxTimeWait } from './netstat.mjs';
 import { warmUp, measureLoad } from './measure.mjs';
 import { progress, note, ticking } from './progress.mjs';
 import { fapwsLine } from './report.mjs';
+import { sourceAddress } from './fapws.mjs';
 
 /**
  * @typedef {import('./results.mjs').Run} Run
  * @typedef {import('./modes.mjs').Mode} Mode
  * @typedef {import('./servers/index.mjs').ServerDef} ServerDef
  * @typedef {import('./servers/index.mjs').Scenario} Scenario
- * @typedef {{ requests?: number, concurrency: number, repetition?: number }} Load one ab/wrk run
+ * @typedef {{ requests?: number, seconds?: number, concurrency: number, repetition?: number }} Load one ab/wrk/hey run
  * @typedef {{ opts: import('./cli.mjs').Options, modes: Mode[], fapws: boolean, loads: Load[],
- *   rawDir: string, step: number, total: number }} Context `loads`: per mode (the Fapws4 matrix or one timed run)
+ *   rawDir: string, step: number, total: number, missing?: Record<string, string>, abRuns?: number }} Context
+ *   `loads`: the Fapws4 matrix (otherwise each mode's one run, modeLoad); `missing`: why an
+ *   optional tool (hey) cannot run, by tool; `abRuns`: Fapws4 runs so far, for their source addresses
  */
 
 /**
@@ -85,10 +88,22 @@ async function runMode(def, srv, scenario, mode, ctx, runs) {
     if (fapws) console.log(fapwsLine(/** @type {any} */ (row)));
   };
 
+  /** @type {Load[]} */
+  const loads = fapws ? ctx.loads : [modeLoad(mode, opts)];
+  const missing = ctx.missing?.[mode.tool];
+  if (missing) {
+    note(`bench: ${label}: unsupported: ${missing}`);
+    for (const l of loads) {
+      ctx.step++;
+      record({ ...base(l), ...empty, unsupported: missing });
+    }
+    return;
+  }
+
   const check = await checkMode({ port: srv.port, path: scenario.path, check: mode.check, depth: mode.pipeline });
   if ('reason' in check) {
     note(`bench: ${label}: unsupported: ${check.reason}`);
-    for (const l of ctx.loads) {
+    for (const l of loads) {
       ctx.step++;
       record({ ...base(l), ...empty, unsupported: check.reason });
     }
@@ -102,27 +117,32 @@ async function runMode(def, srv, scenario, mode, ctx, runs) {
   const warm = mode.tool === 'wrk' ? mode : findMode('wrk');
   await ticking(`[${ctx.step}/${ctx.total}] ${label}: warm-up`, opts.warmup, warmUp({ ...loadBase, mode: warm, connections: opts.connections, seconds: opts.warmup }));
 
-  for (const l of ctx.loads) {
+  for (const l of loads) {
     ctx.step++;
-    const what = `[${ctx.step}/${ctx.total}] ${label} ${fapws ? `-n ${l.requests} -c ${l.concurrency} #${l.repetition}` : `c=${l.concurrency}`}`;
+    // Fapws4: each run from its own 127.0.0.x, the wait counting that address (see fapws.mjs).
+    const source = fapws ? sourceAddress(ctx.abRuns ?? 0, opts.sources) : undefined;
+    if (fapws) ctx.abRuns = (ctx.abRuns ?? 0) + 1;
+    const what = `[${ctx.step}/${ctx.total}] ${label} ${fapws ? `-n ${l.requests} -c ${l.concurrency} #${l.repetition}${source ? ` from ${source}` : ''}` : `c=${l.concurrency}`}`;
     const s = await settle({
       threshold: opts.settleThreshold,
       maxWaitMs: opts.settleMaxMs,
-      onWait: (n, ms) => progress(`${what}: waiting for ${n} open connections to settle (< ${opts.settleThreshold}) ${(ms / 1000).toFixed(0)}s`, `${what} settle`),
+      ...(source ? { address: source, budget: { requests: l.requests ?? 0, max: maxTimeWait() } } : {}),
+      onWait: (n, ms, why) => progress(`${what}: waiting for ${n} ${why} to settle (< ${opts.settleThreshold}) ${(ms / 1000).toFixed(0)}s`, `${what} settle`),
     });
     const fileName = `${def.name}-${scenario.name}-${mode.name}${fapws ? `-n${l.requests}-c${l.concurrency}-r${l.repetition}` : ''}.txt`;
     /** @type {Run} */
     let row;
     try {
-      const load = { ...loadBase, mode, connections: l.concurrency, ...(fapws ? { requests: l.requests } : { seconds: opts.duration }) };
-      const m = await ticking(what, fapws ? 0 : opts.duration, measureLoad({ ...load, serverPid: srv.pid }));
+      const load = { ...loadBase, mode, connections: l.concurrency, requests: l.requests, seconds: l.seconds, source };
+      const m = await ticking(what, l.seconds ?? 0, measureLoad({ ...load, serverPid: srv.pid }));
       const { raw, ...fields } = m;
       writeFileSync(join(ctx.rawDir, fileName), raw);
       row = {
         ...base(l),
         ...fields,
         raw: join('raw', basename(ctx.rawDir), fileName),
-        settle: { connections: s.connections, waited_s: s.waitedMs / 1000, settled: s.settled },
+        ...(source ? { source } : {}),
+        settle: { connections: s.connections, open: s.open, time_wait: s.timeWait, waited_s: s.waitedMs / 1000, settled: s.settled },
       };
     } catch (e) {
       const err = /** @type {Error & { raw?: string }} */ (e);

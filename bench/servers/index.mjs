@@ -181,6 +181,50 @@ export const FILES_SERVERS = [
   },
 ];
 
+/**
+ * Seed 003's realistic app (`--suite app`): the same handler work (app-work.mjs: a little CPU,
+ * a 100 ms wait, a 1 KiB temp file written and removed) under each server, on GET /app.
+ * @type {ServerDef[]}
+ */
+export const APP_SERVERS = [
+  {
+    name: 'uvhttp-app',
+    describe: 'uvhttp, an async app.get route',
+    scenarios: [{ name: 'handler', path: '/app' }],
+    requires: uvhttpBuilt,
+    command: nodeScript('./app-uvhttp.mjs'),
+  },
+  {
+    name: 'node-http-app',
+    describe: `node:http ${process.version}, an async request listener`,
+    scenarios: [{ name: 'handler', path: '/app' }],
+    requires: () => null,
+    command: nodeScript('./app-node-http.mjs'),
+  },
+  {
+    name: 'fastify-app',
+    describe: 'fastify, one async route, logger off',
+    scenarios: [{ name: 'handler', path: '/app' }],
+    requires: needPackages('fastify'),
+    command: nodeScript('./app-fastify.mjs'),
+  },
+  {
+    name: 'uwebsockets-app',
+    describe: 'uWebSockets.js (npm uws-pack), onAborted + cork after the await',
+    scenarios: [{ name: 'handler', path: '/app' }],
+    requires: needPackages('uws-pack'),
+    command: nodeScript('./app-uwebsockets.mjs'),
+  },
+  {
+    name: 'bun-app',
+    describe: `Bun.serve, an async fetch handler (Bun ${BUN_VERSION})`,
+    scenarios: [{ name: 'handler', path: '/app' }],
+    prepare: prepareBun,
+    requires: () => (bunPath ? null : 'Bun is not installed'),
+    command: bunScript('./app-bun.mjs'),
+  },
+];
+
 /** @type {ServerDef[]} */
 export const SERVERS = [
   {
@@ -375,7 +419,7 @@ if (baseline) {
   }
 }
 
-/** @param {string} name @param {ServerDef[]} [list] SERVERS, or FILES_SERVERS for the files suite */
+/** @param {string} name @param {ServerDef[]} [list] SERVERS, or FILES_SERVERS / APP_SERVERS for those suites */
 export function findServer(name, list = SERVERS) {
   const s = list.find((x) => x.name === name);
   if (!s) throw new Error(`unknown server "${name}"; servers: ${list.map((x) => x.name).join(', ')}`);

@@ -3,12 +3,14 @@
 /**
  * With `requests` ab runs exactly that many (the seed protocol); with `seconds` it runs for that
  * long (-t, with a large -n so the time limit is what stops it).
- * -r: count receive errors instead of aborting the run on the first one.
- * @param {{ url: string, concurrency: number, requests?: number, seconds?: number, keepalive?: boolean }} o
+ * -r: count receive errors instead of aborting the run on the first one. `source`: the local
+ * address to connect from (-B), so that runs can use different 4-tuples (see ../fapws.mjs).
+ * @param {{ url: string, concurrency: number, requests?: number, seconds?: number, keepalive?: boolean, source?: string }} o
  * @returns {string[]} ab's arguments
  */
-export function abArgs({ url, concurrency, requests, seconds, keepalive = false }) {
+export function abArgs({ url, concurrency, requests, seconds, keepalive = false, source }) {
   const args = ['-q', '-r', '-s', '10'];
+  if (source) args.push('-B', source);
   if (keepalive) args.push('-k');
   if (seconds) args.push('-t', String(seconds), '-n', '10000000');
   else args.push('-n', String(requests));

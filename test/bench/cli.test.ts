@@ -6,8 +6,8 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { parseCli, splitCpus, countCpus } from '../../bench/cli.mjs';
 import { SERVERS, findServer } from '../../bench/servers/index.mjs';
 import { BUN_PACKAGE, BUN_VERSION, bunBinary } from '../../bench/peers.mjs';
-import { MODES } from '../../bench/modes.mjs';
-import { matrix, FULL, QUICK } from '../../bench/fapws.mjs';
+import { MODES, findMode, modeLoad } from '../../bench/modes.mjs';
+import { matrix, FULL, QUICK, SOURCES, sourceAddress } from '../../bench/fapws.mjs';
 import { serverCpusOf } from '../../bench/suite.mjs';
 
 describe('splitCpus', () => {
@@ -59,6 +59,51 @@ describe('Fapws4 matrix', () => {
       { requests: 10000, concurrency: 10, repetition: 1 },
       { requests: 10000, concurrency: 100, repetition: 1 },
     ]);
+  });
+});
+
+describe('hey mode', () => {
+  it("runs the seed's hey -n 2000 -c 50 unless --connections or --duration say otherwise", () => {
+    const hey = findMode('hey');
+    expect(hey).toMatchObject({ tool: 'hey', keepalive: true, check: 'keepalive', optional: true });
+    expect(modeLoad(hey, parseCli(['--mode', 'hey'], 2))).toEqual({ concurrency: 50, requests: 2000 });
+    expect(modeLoad(hey, parseCli(['--quick'], 2))).toEqual({ concurrency: 50, requests: 2000 });
+    expect(modeLoad(hey, parseCli(['--connections', '200'], 2))).toEqual({ concurrency: 200, requests: 2000 });
+    expect(modeLoad(hey, parseCli(['--duration', '5'], 2))).toEqual({ concurrency: 50, seconds: 5 });
+    // The other modes keep the harness's timed run.
+    expect(modeLoad(findMode('wrk'), parseCli([], 2))).toEqual({ concurrency: 100, seconds: 10 });
+  });
+  it('runs after the keep-alive modes and before ab, whose TIME_WAIT sockets go last', () => {
+    const names = MODES.map((m) => m.name);
+    expect(names.indexOf('hey')).toBeLessThan(names.indexOf('ab'));
+    expect(names.at(-1)).toBe('ab');
+  });
+});
+
+describe('--suite app', () => {
+  it('has the five realistic-app servers on GET /app, at 100, 500 and 1,000 connections', () => {
+    const o = parseCli(['--suite', 'app'], 2);
+    expect(o.servers.map((s) => s.name)).toEqual(['uvhttp-app', 'node-http-app', 'fastify-app', 'uwebsockets-app', 'bun-app']);
+    for (const s of o.servers) expect(s.scenarios).toEqual([{ name: 'handler', path: '/app' }]);
+    expect(o).toMatchObject({ connectionLevels: [100, 500, 1000], duration: 10 });
+    expect(parseCli(['--suite', 'app', '--quick', '--connections', '100,500'], 2)).toMatchObject({ connectionLevels: [100, 500], duration: 3 });
+  });
+  it('refuses what does not apply to it', () => {
+    expect(() => parseCli(['--suite', 'app', '--mode', 'ab'])).toThrow(/no --mode/);
+    expect(() => parseCli(['--suite', 'app', '--protocol', 'fapws'])).toThrow(/do not go together/);
+    expect(() => parseCli(['--suite', 'app', '--connections', '100,x'])).toThrow(/positive integer/);
+    expect(() => parseCli(['--suite', 'app', '--server', 'nginx'])).toThrow(/unknown server "nginx"; servers: uvhttp-app/);
+  });
+});
+
+describe('Fapws4 source addresses', () => {
+  it('rotate over 127.0.0.2… one run each, wrapping; one address is the seed setup', () => {
+    expect(parseCli(['--protocol', 'fapws'], 2).sources).toBe(SOURCES);
+    expect(parseCli(['--protocol', 'fapws', '--sources', '1'], 2).sources).toBe(1);
+    expect([0, 1, 63, 64].map((i) => sourceAddress(i, 64))).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.65', '127.0.0.2']);
+    expect(sourceAddress(5, 1)).toBeUndefined();
+    expect(() => parseCli(['--sources', '4'])).toThrow(/for --protocol fapws/);
+    expect(() => parseCli(['--protocol', 'fapws', '--sources', '300'])).toThrow(/at most 254/);
   });
 });
 

@@ -2,7 +2,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { parseStat, processTree, treeCpuSeconds, treeMemoryMb, statusKb } from '../../bench/cpu.mjs';
-import { countConnections } from '../../bench/netstat.mjs';
+import { countConnections, countSockets, procAddress } from '../../bench/netstat.mjs';
 
 const children = /** @type {import('node:child_process').ChildProcess[]} */ ([]);
 afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
@@ -56,5 +56,30 @@ describe('countConnections', () => {
       '',
     ].join('\n');
     expect(countConnections(text)).toBe(2);
+  });
+});
+
+describe('countSockets', () => {
+  const text = [
+    '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+    '   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 100 0 0 10 0',
+    '   1: 0100007F:1F90 0200007F:C350 06 00000000:00000000 03:00001000 00000000     0        0 0 3 0000000000000000',
+    '   2: 0100007F:1F90 0300007F:C351 06 00000000:00000000 03:00001000 00000000     0        0 0 3 0000000000000000',
+    '   3: 0200007F:C352 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 2 1 0000000000000000 20 4 30 10 -1',
+    '',
+  ].join('\n');
+  it("counts TIME_WAIT, and the sockets on one address (a Fapws4 run's source)", () => {
+    expect(procAddress('127.0.0.2', 'LE')).toBe('0200007F');
+    expect(procAddress('127.0.0.2', 'BE')).toBe('7F000002');
+    expect(countSockets(text, procAddress('127.0.0.2', 'LE'))).toEqual({ open: 3, timeWait: 2, address: 2 });
+    expect(countSockets(text, procAddress('127.0.0.9', 'LE')).address).toBe(0);
+    expect(countSockets(text)).toEqual({ open: 3, timeWait: 2, address: 0 });
+  });
+  it('finds the address IPv4-mapped in tcp6', () => {
+    const six = [
+      '  sl  local_address                         remote_address                        st',
+      '   0: 0000000000000000FFFF00000100007F:1F90 0000000000000000FFFF00000200007F:C350 06 0',
+    ].join('\n');
+    expect(countSockets(six, '0200007F')).toEqual({ open: 1, timeWait: 1, address: 1 });
   });
 });

@@ -2,8 +2,11 @@
 // machine (test/bench/fixtures/, see fixtures/README.md).
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { parseWrk, wrkArgs, binaryBytes, PIPELINE_SCRIPT } from '../../bench/tools/wrk.mjs';
+import { parseWrk, wrkArgs, binaryBytes, latencyLines, PIPELINE_SCRIPT, LATENCY_SCRIPT } from '../../bench/tools/wrk.mjs';
 import { parseAb, abArgs } from '../../bench/tools/ab.mjs';
+import { parseHey, heyArgs } from '../../bench/tools/hey.mjs';
+import { toolCommand } from '../../bench/measure.mjs';
+import { findMode } from '../../bench/modes.mjs';
 import { durationMs } from '../../bench/tools/units.mjs';
 
 const fixture = (/** @type {string} */ name) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -87,6 +90,34 @@ describe('parseWrk', () => {
   it('refuses output without results', () => {
     expect(() => parseWrk('unable to connect to 127.0.0.1:1 Connection refused')).toThrow(/cannot parse wrk/);
   });
+
+  it('reads p99.9 from bench/latency.lua, and has none without the script', () => {
+    const r = parseWrk(fixture('wrk-app-latency.txt'));
+    expect(r.p50_ms).toBeCloseTo(102.64);
+    expect(r.p99_ms).toBeCloseTo(133.26);
+    expect(r.p999_ms).toBeCloseTo(136.528);
+    expect(r.requests).toBe(1867);
+    expect(parseWrk(fixture('wrk-keepalive.txt')).p999_ms).toBeNull();
+  });
+
+  it('reads a 1,000-connection run whose tail is in seconds', () => {
+    const r = parseWrk(fixture('wrk-app-c1000.txt'));
+    expect(r.p99_ms).toBe(2100);
+    expect(r.p999_ms).toBeCloseTo(2845.899);
+    // The script's p99 is the same histogram as --latency's, to the microsecond.
+    expect(latencyLines(fixture('wrk-app-c1000.txt'))['p99']).toBeCloseTo(2096.208);
+  });
+});
+
+describe('latencyLines', () => {
+  it('reads every line of the script, in ms, and drops empty percentiles', () => {
+    expect(latencyLines('latency_us p50 102635\nlatency_us p99.9 136528\nlatency_us p99.99 0\nlatency_us max 136538\n')).toEqual({
+      p50: 102.635,
+      'p99.9': 136.528,
+      max: 136.538,
+    });
+    expect(latencyLines('Requests/sec: 1')).toEqual({});
+  });
 });
 
 describe('wrkArgs', () => {
@@ -99,6 +130,11 @@ describe('wrkArgs', () => {
     const args = wrkArgs({ url: 'http://127.0.0.1:1/', connections: 100, threads: 2, seconds: 1, pipeline: 16 });
     expect(args.slice(-5)).toEqual(['-s', PIPELINE_SCRIPT, 'http://127.0.0.1:1/', '--', '16']);
     expect(PIPELINE_SCRIPT).toMatch(/bench\/pipeline\.lua$/);
+  });
+  it('adds the latency script for p99.9', () => {
+    const args = wrkArgs({ url: 'http://127.0.0.1:1/app', connections: 1000, threads: 1, seconds: 10, timeout: 10, tail: true });
+    expect(args).toEqual(['-t1', '-c1000', '-d10s', '--latency', '--timeout', '10s', '-s', LATENCY_SCRIPT, 'http://127.0.0.1:1/app']);
+    expect(LATENCY_SCRIPT).toMatch(/bench\/latency\.lua$/);
   });
   it('never asks for more threads than connections', () => {
     expect(wrkArgs({ url: 'u', connections: 1, threads: 4, seconds: 1 })[0]).toBe('-t1');
@@ -155,6 +191,65 @@ describe('parseAb', () => {
 
   it('refuses output without results', () => {
     expect(() => parseAb('apr_socket_connect(): Connection refused (111)')).toThrow(/cannot parse ab/);
+  });
+});
+
+describe('parseHey', () => {
+  it('parses the seed 001 run, hey -n 2000 -c 50', () => {
+    const r = parseHey(fixture('hey.txt'));
+    expect(r).toMatchObject({ requests: 2000, seconds: 0.0585, p50_ms: 1.2, p99_ms: 5.1, non2xx: 0, errors: 0, statuses: { 200: 2000 } });
+    expect(r.requests_per_s).toBeCloseTo(2000 / 0.0585);
+  });
+
+  it('parses a timed run (-z)', () => {
+    const r = parseHey(fixture('hey-duration.txt'));
+    expect(r.requests).toBe(39247);
+    expect(r.seconds).toBeCloseTo(1.0006);
+  });
+
+  it('counts non-2xx statuses', () => {
+    const r = parseHey(fixture('hey-non2xx.txt'));
+    expect(r.non2xx).toBe(500);
+    expect(r.statuses).toEqual({ 404: 500 });
+  });
+
+  it('counts errors, and only responses as requests', () => {
+    const r = parseHey(fixture('hey-errors.txt'));
+    expect(r.requests).toBe(379);
+    expect(r.errors).toBe(21);
+    expect(r.error_detail).toEqual({ 'Get "http://127.0.0.1:18614/": EOF': 21 });
+  });
+
+  it('does not take hey\'s own req/s when every request failed', () => {
+    // hey prints "Requests/sec: 28750.2180" for 200 refused connections.
+    const r = parseHey(fixture('hey-refused.txt'));
+    expect(r).toMatchObject({ requests: 0, requests_per_s: 0, errors: 200, p50_ms: null, p99_ms: null });
+  });
+
+  it('refuses output without results', () => {
+    expect(() => parseHey('Usage: hey [options...] <url>')).toThrow(/cannot parse hey/);
+  });
+});
+
+describe('heyArgs', () => {
+  it('builds the seed run, or a timed one', () => {
+    expect(heyArgs({ url: 'http://h/', concurrency: 50, requests: 2000 })).toEqual(['-n', '2000', '-c', '50', '-t', '10', 'http://h/']);
+    expect(heyArgs({ url: 'http://h/', concurrency: 100, seconds: 5 })).toEqual(['-z', '5s', '-c', '100', '-t', '10', 'http://h/']);
+  });
+});
+
+describe('toolCommand', () => {
+  const base = { url: 'http://127.0.0.1:1/', connections: 50, loadCores: 1 };
+  it('runs hey for the hey mode', () => {
+    expect(toolCommand({ ...base, mode: findMode('hey'), requests: 2000 })).toEqual({ cmd: 'hey', args: ['-n', '2000', '-c', '50', '-t', '10', base.url] });
+  });
+  it('connects ab from a source address', () => {
+    expect(toolCommand({ ...base, mode: findMode('ab'), requests: 1000, source: '127.0.0.7' }).args.slice(4, 6)).toEqual(['-B', '127.0.0.7']);
+  });
+  it('raises the open-file limit with prlimit when asked', () => {
+    const c = toolCommand({ ...base, connections: 1000, mode: findMode('wrk'), seconds: 1, nofile: 1256 });
+    expect(c.cmd).toBe('prlimit');
+    expect(c.args.slice(0, 3)).toEqual(['--nofile=1256', '--', 'wrk']);
   });
 });
 
