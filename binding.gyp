@@ -9,6 +9,7 @@
         "native/core/connection_table.cc",
         "native/core/access_log.cc",
         "native/core/connection.cc",
+        "native/core/connection_cache.cc",
         "native/http/session.cc",
         "native/http/parser.cc",
         "native/http/message.cc",
