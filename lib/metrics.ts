@@ -41,6 +41,15 @@ const SERIES: ReadonlyArray<readonly [string, Kind, string, (s: NativeStats & { 
   ['uvhttp_file_cache_entries', 'gauge', 'Paths in the open-file cache.', (s) => s.files.entries],
   ['uvhttp_file_cache_open_files', 'gauge', 'Descriptors held by the file cache and responses.', (s) => s.files.openFiles],
   ['uvhttp_file_cache_memory_bytes', 'gauge', 'File contents held in memory.', (s) => s.files.memoryBytes],
+  ['uvhttp_response_cache_hits_total', 'counter', 'Requests answered from a route micro-cache.', (s) => s.cache.hits],
+  ['uvhttp_response_cache_misses_total', 'counter', 'Requests to a cached route that ran its handler or waited for it.', (s) => s.cache.misses],
+  ['uvhttp_response_cache_coalesced_total', 'counter', 'Misses that waited for the same request already in the handler.', (s) => s.cache.coalesced],
+  ['uvhttp_response_cache_stale_total', 'counter', 'Answers served past their ttl while one request refreshed them.', (s) => s.cache.stale],
+  ['uvhttp_response_cache_evictions_total', 'counter', 'Cached answers dropped for maxEntries or maxBytes.', (s) => s.cache.evictions],
+  ['uvhttp_response_cache_entries', 'gauge', 'Answers in the route micro-caches.', (s) => s.cache.entries],
+  ['uvhttp_response_cache_bytes', 'gauge', 'Bytes in the route micro-caches.', (s) => s.cache.bytes],
+  ['uvhttp_access_log_lines_total', 'counter', 'Access log lines written or buffered.', (s) => s.accessLogLines],
+  ['uvhttp_access_log_dropped_total', 'counter', 'Access log lines lost to a write error or a full buffer.', (s) => s.accessLogDropped],
 ];
 
 export class Metrics {

@@ -45,6 +45,22 @@ describe('app.metrics()', () => {
     }
   });
 
+  it('the route micro-cache and the access log have their counters', async () => {
+    const s = await startApp((app) => app.get('/c', () => 'c', { cache: { ttl: 60_000 } }), { accessLog: { path: '/dev/null' } } as never);
+    try {
+      for (let i = 0; i < 4; i++) await rawRequest(s.port, get('/c'));
+      const text = s.app.metrics();
+      expect(Number(family(text, 'uvhttp_response_cache_hits_total').metrics[0]!.value)).toBe(3);
+      expect(Number(family(text, 'uvhttp_response_cache_misses_total').metrics[0]!.value)).toBe(1);
+      expect(Number(family(text, 'uvhttp_response_cache_entries').metrics[0]!.value)).toBe(1);
+      expect(family(text, 'uvhttp_response_cache_entries').type).toBe('GAUGE');
+      expect(Number(family(text, 'uvhttp_access_log_lines_total').metrics[0]!.value)).toBe(4);
+      expect(Number(family(text, 'uvhttp_access_log_dropped_total').metrics[0]!.value)).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('with handlerLatency: a histogram of the JS routes, native ones not counted', async () => {
     const s = await startApp(
       (app) => {
