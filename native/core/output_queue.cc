@@ -83,7 +83,7 @@ size_t OutputQueue::drop_after(uint32_t seq) {
 OutputQueue::WriteResult OutputQueue::write(socket_t fd, size_t *sent) {
   *sent = 0;
   while (ready_bytes_ > 0) {
-    if (*sent >= kWriteBudget) return WriteResult::Blocked; // the socket is still writable: back soon
+    if (*sent >= kWriteBudget) return WriteResult::Yielded; // the socket is still writable: back soon
     long n;
     const Segment &front = segments_.front();
     if (front.is_file()) {

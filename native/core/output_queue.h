@@ -116,6 +116,7 @@ public:
   enum class WriteResult : uint8_t {
     Drained, // every ready byte went out
     Blocked, // the socket is full: wait for writability
+    Yielded, // this call's budget is spent and the socket may take more: come back soon
     Failed,  // the peer is gone
   };
 
@@ -255,7 +256,7 @@ public:
   size_t drop_owed();
 
   // Sends ready bytes until done or the socket is full; *sent counts the bytes that went out. One
-  // call sends at most kWriteBudget bytes (then says Blocked, and writability brings it back), so a
+  // call sends at most kWriteBudget bytes (then says Yielded, and writability brings it back), so a
   // fast reader of a large file cannot keep the loop from the other connections.
   WriteResult write(socket_t fd, size_t *sent);
 

@@ -419,6 +419,7 @@ void Server::maybe_finish_close() {
     helpers_closing_ = true;
     uv_close(reinterpret_cast<uv_handle_t *>(&check_), on_handle_closed);
     uv_close(reinterpret_cast<uv_handle_t *>(&tick_), on_handle_closed);
+    if (ctx_.polls.close(on_polls_closed, this)) ++handles_open_;
   }
   if (handles_open_ == 0 && !closed_reported_) {
     closed_reported_ = true;
@@ -436,8 +437,10 @@ void Server::on_listener_closed(uv_handle_t *h) {
   on_handle_closed(h);
 }
 
-void Server::on_handle_closed(uv_handle_t *h) {
-  auto *s = static_cast<Server *>(h->data);
+void Server::on_handle_closed(uv_handle_t *h) { on_polls_closed(h->data); }
+
+void Server::on_polls_closed(void *server) {
+  auto *s = static_cast<Server *>(server);
   --s->handles_open_;
   s->maybe_finish_close();
 }

@@ -142,6 +142,7 @@ private:
   static void on_check(uv_check_t *check);
   static void on_tick(uv_timer_t *timer);
   static void on_handle_closed(uv_handle_t *h);
+  static void on_polls_closed(void *server);
 
   void iteration();
   void run_pending_batch();

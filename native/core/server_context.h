@@ -19,6 +19,7 @@
 #include "http/response.h"
 #include "core/router.h"
 #include "http/session.h"
+#include "io/poll_group.h"
 
 namespace uvhttp {
 
@@ -40,6 +41,7 @@ struct ServerOptions {
   FileCacheLimits file_cache;
   bool ignore_trailing_slash = false; // "/a/" routes as "/a"
   bool proxy_protocol = false;        // every accepted connection starts with a PROXY header
+  PollBackend poll_backend = kDefaultPollBackend; // where sockets' readiness comes from (io/poll_group.h)
 };
 
 // How a JS route takes request bodies: buffered (the default) or streamed, within its own limit or
@@ -88,12 +90,13 @@ public:
 
 struct ServerContext {
   ServerContext(uv_loop_t *l, const ServerOptions &o, BatchStorage *storage)
-      : loop(l), options(o), batch(storage), read_buffer(new char[kReadBufferSize]) {
+      : loop(l), options(o), polls(l, o.poll_backend), batch(storage), read_buffer(new char[kReadBufferSize]) {
     router.set_ignore_trailing_slash(o.ignore_trailing_slash);
   }
 
   uv_loop_t *loop;
   ServerOptions options;
+  PollGroup polls; // the connections' readiness
   ServerStats stats;
   DateCache date;
   Router router;
