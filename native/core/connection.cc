@@ -41,7 +41,7 @@ std::string error_head(const ErrorResponse &r, const std::string *allow) {
 } // namespace
 
 Connection::Connection(ServerContext *ctx, ConnectionOwner *owner, ConnectionId id, socket_t fd)
-    : ctx_(ctx), owner_(owner), id_(id), fd_(fd), session_(&ctx->options.limits, this) {}
+    : ctx_(ctx), owner_(owner), id_(id), fd_(fd), session_(&ctx->options.limits, this), queue_(&ctx->buffers) {}
 
 Connection::~Connection() = default;
 
@@ -765,7 +765,10 @@ void Connection::expire(uint64_t t) {
   }
   if (phase_ != Phase::Open) return;
   if (!session_.has_input()) {
-    if (expired(last_activity_, opt.keep_alive_timeout_ms)) close();
+    if (expired(last_activity_, opt.keep_alive_timeout_ms)) return close();
+    // Idle between requests: what the queue keeps for the next response goes back, so an idle
+    // connection holds no buffer (once a second at most, the next response allocates again).
+    queue_.release_idle();
     return;
   }
   // headersTimeout bounds the head, requestTimeout the whole request: both count from its first byte.

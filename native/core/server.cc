@@ -212,10 +212,10 @@ void Server::accept_connection(socket_t fd, bool injected) {
       return;
     }
   }
-  auto *c = new (std::nothrow) Connection(&ctx_, this, id, fd);
+  Connection *c = connection_pool_.make(&ctx_, static_cast<ConnectionOwner *>(this), id, fd);
   if (!c || !c->start(ctx_.options.proxy_protocol && !injected)) {
     close_socket(fd);
-    delete c;
+    connection_pool_.destroy(c);
     table_.release(id);
     return;
   }
@@ -226,7 +226,7 @@ void Server::accept_connection(socket_t fd, bool injected) {
 
 void Server::connection_closed(Connection *c) {
   table_.release(c->id());
-  delete c;
+  connection_pool_.destroy(c);
   --ctx_.stats.connections;
   maybe_finish_close();
 }

@@ -14,6 +14,7 @@
 
 #include "core/access_log.h"
 #include "core/batch.h"
+#include "core/buffer_pool.h"
 #include "handlers/static_files.h"
 #include "http/date_cache.h"
 #include "http/response.h"
@@ -121,6 +122,9 @@ struct ServerContext {
   std::vector<ConnectionId> bodies_ready;
   // Rejected requests, reported to JS from the loop rather than from the middle of parsing.
   std::vector<std::pair<int, std::string_view>> client_errors;
+
+  // Output buffers, lent to connections while they have bytes to send.
+  BufferPool buffers;
 
   // Reads land here first; a connection keeps only an incomplete tail (see Session).
   static constexpr size_t kReadBufferSize = 128 * 1024;

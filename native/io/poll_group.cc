@@ -91,6 +91,7 @@ void PollGroup::dispatch() {
     uint8_t edges = 0;
     if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) edges |= Poller::kReadable;
     if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) edges |= Poller::kWritable;
+    if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) edges |= Poller::kHungUp;
     // A poller closed earlier in this batch is still here (released on the next iteration) and
     // ignores the event.
     by_fd_[slot].poller->on_edges(edges);

@@ -41,8 +41,9 @@ void Poller::watch(bool readable, bool writable) {
 long Poller::receive(char *buf, size_t len) {
   const long n = sock_recv(fd_, buf, len);
   // A stream socket returns less than asked only when its queue is empty; what arrives later is a new
-  // edge. EAGAIN says the same. (EINTR and errors leave the readiness as it was.)
-  if ((n > 0 && static_cast<size_t>(n) < len) || (n < 0 && would_block(last_socket_error())))
+  // edge. EAGAIN says the same. (EINTR and errors leave the readiness as it was; so does a short read
+  // after a hang-up, whose end of stream is still to be read.)
+  if ((n > 0 && static_cast<size_t>(n) < len && !(ready_ & kHungUp)) || (n < 0 && would_block(last_socket_error())))
     ready_ &= static_cast<uint8_t>(~kReadable);
   return n;
 }

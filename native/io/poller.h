@@ -46,9 +46,11 @@ public:
 
 private:
   friend class PollGroup;
-  static constexpr uint8_t kReadable = 1, kWritable = 2;
+  // kHungUp: the peer half-closed or the socket failed. From then on a read never runs the socket dry
+  // (it returns 0 or the error), and no new edge would come for the end a short read left behind.
+  static constexpr uint8_t kReadable = 1, kWritable = 2, kHungUp = 4;
 
-  // Epoll: an event came (edges as kReadable | kWritable).
+  // Epoll: an event came (edges as kReadable | kWritable | kHungUp).
   void on_edges(uint8_t edges);
   // Epoll: calls the owner for what is both ready and watched; queues the poller again when some of
   // that is left (a read that filled its buffer), as a level-triggered poll would report it again.
