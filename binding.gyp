@@ -5,6 +5,7 @@
       "sources": [
         "native/binding.cc",
         "native/io/poller.cc",
+        "native/io/poll_group.cc",
         "native/core/server.cc",
         "native/core/connection_table.cc",
         "native/core/access_log.cc",

@@ -3,6 +3,7 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -110,6 +111,12 @@ public:
     opt.max_output = option(o, "maxOutput", opt.max_output);
     opt.ignore_trailing_slash = o.Get("ignoreTrailingSlash").ToBoolean();
     opt.proxy_protocol = o.Get("proxyProtocol").ToBoolean();
+    // UVHTTP_POLLER=uv: a uv_poll_t per socket instead of the epoll set, where both build (the tests
+    // run both; io/poll_group.h). Read per server, never at load.
+    if (const char *poller = std::getenv("UVHTTP_POLLER")) {
+      if (std::strcmp(poller, "uv") == 0) opt.poll_backend = PollBackend::Uv;
+      else if (std::strcmp(poller, "epoll") == 0) opt.poll_backend = PollBackend::Epoll;
+    }
     FileCacheLimits &fc = opt.file_cache;
     fc.max_entries = option(o, "fileCacheMaxEntries", fc.max_entries);
     fc.max_open_files = option(o, "fileCacheMaxOpenFiles", fc.max_open_files);

@@ -41,7 +41,7 @@ std::string error_head(const ErrorResponse &r, const std::string *allow) {
 } // namespace
 
 Connection::Connection(ServerContext *ctx, ConnectionOwner *owner, ConnectionId id, socket_t fd)
-    : ctx_(ctx), owner_(owner), id_(id), fd_(fd), session_(&ctx->options.limits, this) {}
+    : ctx_(ctx), owner_(owner), id_(id), fd_(fd), session_(&ctx->options.limits, this), queue_(&ctx->buffers) {}
 
 Connection::~Connection() = default;
 
@@ -57,7 +57,7 @@ bool Connection::start(bool proxy_header) {
     log_.reset(new (std::nothrow) ConnectionLog{});
     if (!log_) return false;
   }
-  if (poller_.start(ctx_->loop, fd_, this) != 0) return false;
+  if (poller_.start(&ctx_->polls, fd_, this) != 0) return false;
   last_activity_ = now();
   update_watch();
   return true;
@@ -110,7 +110,7 @@ void Connection::read_preface() {
   char *buf = ctx_->read_buffer.get();
   long n;
   do {
-    n = sock_recv(fd_, buf, ServerContext::kReadBufferSize);
+    n = poller_.receive(buf, ServerContext::kReadBufferSize);
   } while (n < 0 && interrupted(last_socket_error()));
   if (n < 0) {
     if (!would_block(last_socket_error())) close();
@@ -166,7 +166,7 @@ void Connection::read_requests() {
   }
   long n;
   do {
-    n = sock_recv(fd_, buf, cap);
+    n = poller_.receive(buf, cap);
   } while (n < 0 && interrupted(last_socket_error()));
   if (n < 0) {
     if (!would_block(last_socket_error())) close();
@@ -187,7 +187,7 @@ void Connection::read_requests() {
 }
 
 void Connection::drop_input() {
-  const long n = sock_recv(fd_, ctx_->read_buffer.get(), ServerContext::kReadBufferSize);
+  const long n = poller_.receive(ctx_->read_buffer.get(), ServerContext::kReadBufferSize);
   if (n < 0) {
     const int err = last_socket_error();
     if (!would_block(err) && !interrupted(err)) close();
@@ -654,7 +654,8 @@ void Connection::write_output() {
     last_write_progress_ = last_activity_ = now();
   }
   if (r == OutputQueue::WriteResult::Failed) return close();
-  if (r == OutputQueue::WriteResult::Blocked) {
+  if (r == OutputQueue::WriteResult::Blocked || r == OutputQueue::WriteResult::Yielded) {
+    if (r == OutputQueue::WriteResult::Blocked) poller_.send_blocked();
     if (!write_blocked_) {
       write_blocked_ = true;
       last_write_progress_ = now();
@@ -683,7 +684,7 @@ void Connection::after_output() {
   if (!session_.discarded_input()) {
     // A clean final request (Connection: close, HTTP/1.0): close at once, as nginx does, unless a
     // last look finds input after all -- closing with unread input sends RST.
-    const long n = sock_recv(fd_, ctx_->read_buffer.get(), ServerContext::kReadBufferSize);
+    const long n = poller_.receive(ctx_->read_buffer.get(), ServerContext::kReadBufferSize);
     if (n <= 0) return close(); // nothing waiting (EAGAIN), the peer's FIN, or an error
     ctx_->stats.bytes_read += static_cast<uint64_t>(n);
   }
@@ -770,7 +771,10 @@ void Connection::expire(uint64_t t) {
   }
   if (phase_ != Phase::Open) return;
   if (!session_.has_input()) {
-    if (expired(last_activity_, opt.keep_alive_timeout_ms)) close();
+    if (expired(last_activity_, opt.keep_alive_timeout_ms)) return close();
+    // Idle between requests: what the queue keeps for the next response goes back, so an idle
+    // connection holds no buffer (once a second at most, the next response allocates again).
+    queue_.release_idle();
     return;
   }
   // headersTimeout bounds the head, requestTimeout the whole request: both count from its first byte.

@@ -83,7 +83,7 @@ size_t OutputQueue::drop_after(uint32_t seq) {
 OutputQueue::WriteResult OutputQueue::write(socket_t fd, size_t *sent) {
   *sent = 0;
   while (ready_bytes_ > 0) {
-    if (*sent >= kWriteBudget) return WriteResult::Blocked; // the socket is still writable: back soon
+    if (*sent >= kWriteBudget) return WriteResult::Yielded; // the socket is still writable: back soon
     long n;
     const Segment &front = segments_.front();
     if (front.is_file()) {
@@ -113,7 +113,8 @@ OutputQueue::WriteResult OutputQueue::write(socket_t fd, size_t *sent) {
     auto left = static_cast<size_t>(n);
     *sent += left;
     ready_bytes_ -= left;
-    // Free what went out; keep the last small byte segment for the next response.
+    // Free what went out: byte buffers go back to the pool (without one, the last small one is kept
+    // for the next response).
     while (left > 0 || (segments_.size() > 1 && segment_size(segments_.front()) == front_sent_)) {
       Segment &seg = segments_.front();
       const size_t size = segment_size(seg);
@@ -122,7 +123,9 @@ OutputQueue::WriteResult OutputQueue::write(socket_t fd, size_t *sent) {
       left -= take;
       if (front_sent_ < size) break;
       front_sent_ = 0;
-      if (segments_.size() == 1 && !seg.is_file()) {
+      if (buffers_ && !seg.is_file()) {
+        buffers_->give(std::move(seg.bytes)); // the pool keeps it for whichever connection writes next
+      } else if (segments_.size() == 1 && !seg.is_file()) {
         if (seg.bytes.capacity() > kKeepCapacity) {
           segments_.pop_front();
         } else {
@@ -131,14 +134,23 @@ OutputQueue::WriteResult OutputQueue::write(socket_t fd, size_t *sent) {
         break;
       }
       segments_.pop_front();
+      if (segments_.empty()) break;
     }
   }
   return WriteResult::Drained;
 }
 
+void OutputQueue::release_idle() {
+  if (!idle()) return;
+  while (!segments_.empty()) segments_.pop_front();
+  segments_.release();
+  front_sent_ = 0;
+  slots_.release();
+}
+
 size_t OutputQueue::capacity() const {
   size_t total = 0;
-  for (const Segment &s : segments_) total += s.bytes.capacity();
+  for (size_t i = 0; i < segments_.size(); ++i) total += segments_[i].bytes.capacity();
   for (size_t i = 0; i < slots_.size(); ++i) {
     total += slots_.at(i).data.capacity();
     for (const Segment &part : slots_.at(i).parts) total += part.bytes.capacity();

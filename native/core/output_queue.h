@@ -15,12 +15,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/buffer_pool.h"
+#include "core/ring.h"
 #include "http/response.h"
 #include "io/file_io.h"
 #include "io/socket_io.h"
@@ -91,6 +92,12 @@ public:
     void clear() {
       while (count_ > 0) pop_front();
     }
+    // Gives the ring's storage back; only when empty.
+    void release() {
+      if (count_ != 0) return;
+      std::vector<Slot>().swap(ring_);
+      head_ = 0;
+    }
     // Forgets the newest slot (its storage is kept like pop_front's).
     void pop_back() {
       Slot &s = at(count_ - 1);
@@ -103,7 +110,9 @@ public:
   private:
     static inline const size_t kInlineCapacity = std::string().capacity();
     void grow() {
-      std::vector<Slot> bigger(ring_.empty() ? 8 : ring_.size() * 2); // a power of two
+      // A power of two; one to start with: most connections owe one response at a time, and an idle
+      // one holds what it grew to until release().
+      std::vector<Slot> bigger(ring_.empty() ? 1 : ring_.size() * 2);
       for (size_t i = 0; i < count_; ++i) bigger[i] = std::move(at(i));
       ring_.swap(bigger);
       head_ = 0;
@@ -116,6 +125,7 @@ public:
   enum class WriteResult : uint8_t {
     Drained, // every ready byte went out
     Blocked, // the socket is full: wait for writability
+    Yielded, // this call's budget is spent and the socket may take more: come back soon
     Failed,  // the peer is gone
   };
 
@@ -125,6 +135,12 @@ public:
   // large response never copies the ones before it when the buffer grows.
   static constexpr size_t kSegmentTarget = 64 * 1024;
   static constexpr size_t kWriteBudget = 2 * 1024 * 1024;
+
+  OutputQueue() = default;
+  // Buffers come from, and go back to, the server's pool: an idle queue holds none.
+  explicit OutputQueue(BufferPool *buffers) : buffers_(buffers) {}
+  OutputQueue(const OutputQueue &) = delete;
+  OutputQueue &operator=(const OutputQueue &) = delete;
 
   // Renders a response that is ready now: into the ready bytes when nothing is owed before it, else
   // into a slot of its own that waits for its turn. render(std::string &) appends.
@@ -255,11 +271,14 @@ public:
   size_t drop_owed();
 
   // Sends ready bytes until done or the socket is full; *sent counts the bytes that went out. One
-  // call sends at most kWriteBudget bytes (then says Blocked, and writability brings it back), so a
+  // call sends at most kWriteBudget bytes (then says Yielded, and writability brings it back), so a
   // fast reader of a large file cannot keep the loop from the other connections.
   WriteResult write(socket_t fd, size_t *sent);
 
   bool idle() const { return slots_.empty() && ready_bytes_ == 0; }
+  // Gives back what an idle queue keeps for the next response (the last small segment, the slot
+  // ring): an idle connection then holds no buffer at all. Only when idle().
+  void release_idle();
   bool owes_js() const { return !slots_.empty(); } // the front slot is always one JS has not answered
   size_t owed() const { return slots_.size(); }
   // The oldest owed response: its sequence number, when its request started and whether it is
@@ -276,15 +295,19 @@ private:
   Slot *find(uint32_t seq);
   // Where the next ready response is appended (inline: every response passes here).
   std::string &tail() {
-    if (segments_.empty() || segments_.back().is_file() || segments_.back().bytes.size() >= kSegmentTarget)
-      segments_.emplace_back();
+    if (segments_.empty() || segments_.back().is_file() || segments_.back().bytes.size() >= kSegmentTarget) {
+      std::string &bytes = segments_.emplace_back().bytes;
+      if (buffers_) bytes = buffers_->take();
+      return bytes;
+    }
     return segments_.back().bytes;
   }
   // Moves slots whose turn has come to the ready bytes.
   void promote();
 
+  BufferPool *buffers_ = nullptr; // where sent byte segments go, and new ones come from; none: each kept
   Slots slots_;
-  std::deque<Segment> segments_;
+  Ring<Segment> segments_;
   size_t front_sent_ = 0;   // bytes of segments_.front() already sent
   size_t ready_bytes_ = 0;   // unsent bytes in segments_
   size_t waiting_bytes_ = 0; // rendered bytes in slots behind an owed response

@@ -212,10 +212,10 @@ void Server::accept_connection(socket_t fd, bool injected) {
       return;
     }
   }
-  auto *c = new (std::nothrow) Connection(&ctx_, this, id, fd);
+  Connection *c = connection_pool_.make(&ctx_, static_cast<ConnectionOwner *>(this), id, fd);
   if (!c || !c->start(ctx_.options.proxy_protocol && !injected)) {
     close_socket(fd);
-    delete c;
+    connection_pool_.destroy(c);
     table_.release(id);
     return;
   }
@@ -226,7 +226,7 @@ void Server::accept_connection(socket_t fd, bool injected) {
 
 void Server::connection_closed(Connection *c) {
   table_.release(c->id());
-  delete c;
+  connection_pool_.destroy(c);
   --ctx_.stats.connections;
   maybe_finish_close();
 }
@@ -527,6 +527,7 @@ void Server::maybe_finish_close() {
     helpers_closing_ = true;
     uv_close(reinterpret_cast<uv_handle_t *>(&check_), on_handle_closed);
     uv_close(reinterpret_cast<uv_handle_t *>(&tick_), on_handle_closed);
+    if (ctx_.polls.close(on_polls_closed, this)) ++handles_open_;
   }
   if (handles_open_ == 0 && !closed_reported_) {
     closed_reported_ = true;
@@ -544,8 +545,10 @@ void Server::on_listener_closed(uv_handle_t *h) {
   on_handle_closed(h);
 }
 
-void Server::on_handle_closed(uv_handle_t *h) {
-  auto *s = static_cast<Server *>(h->data);
+void Server::on_handle_closed(uv_handle_t *h) { on_polls_closed(h->data); }
+
+void Server::on_polls_closed(void *server) {
+  auto *s = static_cast<Server *>(server);
   --s->handles_open_;
   s->maybe_finish_close();
 }

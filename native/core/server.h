@@ -12,6 +12,7 @@
 #include "core/batch.h"
 #include "core/connection.h"
 #include "core/connection_table.h"
+#include "core/object_pool.h"
 #include "core/response_record.h"
 #include "core/server_context.h"
 #include "io/listener.h"
@@ -155,6 +156,7 @@ private:
   static void on_check(uv_check_t *check);
   static void on_tick(uv_timer_t *timer);
   static void on_handle_closed(uv_handle_t *h);
+  static void on_polls_closed(void *server);
 
   void iteration();
   void run_pending_batch();
@@ -167,6 +169,7 @@ private:
   ServerContext ctx_;
   JsBridge *bridge_;
   ConnectionTable table_;
+  ObjectPool<Connection> connection_pool_;
 
   socket_t listen_fd_ = kInvalidSocket;
   std::string unix_path_; // the socket file this server made: removed when it closes

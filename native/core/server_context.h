@@ -16,12 +16,14 @@
 
 #include "core/access_log.h"
 #include "core/batch.h"
+#include "core/buffer_pool.h"
 #include "handlers/response_cache.h"
 #include "handlers/static_files.h"
 #include "http/date_cache.h"
 #include "http/response.h"
 #include "core/router.h"
 #include "http/session.h"
+#include "io/poll_group.h"
 
 namespace uvhttp {
 
@@ -43,6 +45,7 @@ struct ServerOptions {
   FileCacheLimits file_cache;
   bool ignore_trailing_slash = false; // "/a/" routes as "/a"
   bool proxy_protocol = false;        // every accepted connection starts with a PROXY header
+  PollBackend poll_backend = kDefaultPollBackend; // where sockets' readiness comes from (io/poll_group.h)
 };
 
 // How a JS route takes request bodies: buffered (the default) or streamed, within its own limit or
@@ -119,12 +122,13 @@ public:
 
 struct ServerContext {
   ServerContext(uv_loop_t *l, const ServerOptions &o, BatchStorage *storage)
-      : loop(l), options(o), batch(storage), read_buffer(new char[kReadBufferSize]) {
+      : loop(l), options(o), polls(l, o.poll_backend), batch(storage), read_buffer(new char[kReadBufferSize]) {
     router.set_ignore_trailing_slash(o.ignore_trailing_slash);
   }
 
   uv_loop_t *loop;
   ServerOptions options;
+  PollGroup polls; // the connections' readiness
   ServerStats stats;
   DateCache date;
   Router router;
@@ -155,6 +159,9 @@ struct ServerContext {
   std::vector<ConnectionId> bodies_ready;
   // Rejected requests, reported to JS from the loop rather than from the middle of parsing.
   std::vector<std::pair<int, std::string_view>> client_errors;
+
+  // Output buffers, lent to connections while they have bytes to send.
+  BufferPool buffers;
 
   // Reads land here first; a connection keeps only an incomplete tail (see Session).
   static constexpr size_t kReadBufferSize = 128 * 1024;
