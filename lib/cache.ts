@@ -15,7 +15,10 @@ export interface CacheOptions {
   maxEntries?: number;
   /** Bytes kept at most, keys and heads included (default 16 MiB). */
   maxBytes?: number;
-  /** Request fields whose values make different answers (e.g. ['accept-language']); the path and query always do. */
+  /**
+   * Request fields whose values make different answers (e.g. ['accept-language']); the path and query
+   * always do, and so do the fields the answer's own Vary names.
+   */
   vary?: string[];
 }
 

@@ -32,7 +32,7 @@ bool Connection::answer_from_cache(uint32_t seq, ResponseCache &cache, uint32_t 
   const RequestHead &head = *r.head;
   const std::string_view url(head.target + r.target->origin_offset, r.target->origin_len);
   std::string &key = s.cache_scratch;
-  cache.key(&key, url, head);
+  const size_t primary_len = cache.key(&key, url, head);
   const uint64_t t = now();
   bool stale = false;
   CachedResponse *hit = cache.find(key, t, &stale);
@@ -107,7 +107,7 @@ bool Connection::answer_from_cache(uint32_t seq, ResponseCache &cache, uint32_t 
     // A HEAD's answer is not kept: a handler may give it without the body the GET has.
     if (!dispatch_to_js(seq, m, r, is_head, conn) || is_head) return false;
     const ResponseId id{id_.slot, id_.serial, seq};
-    s.fills.insert_or_assign(id, CacheFill{handler, key, tagged, {}});
+    s.fills.insert_or_assign(id, CacheFill{handler, key.substr(0, primary_len), tagged, std::string(r.head_start, r.head_len), {}, {}, {}});
     s.filling.insert_or_assign(std::move(tagged), id);
   } catch (const std::exception &) {
     // Out of memory: this answer is not kept (or this waiter was not parked: it went to JS above or

@@ -365,22 +365,57 @@ void Server::set_cache(uint32_t handler, CachePolicy policy) {
 void Server::fill_cache(const ResponseId &id, uint32_t part_and_flags, std::string_view head, std::string_view body) {
   const auto it = ctx_.fills.find(id);
   if (it == ctx_.fills.end()) return;
+  ResponseCache *cache = ctx_.cache_for(it->second.handler);
+  using response_record::Part;
+  const auto part = static_cast<Part>(part_and_flags & response_record::kPartMask);
+  std::string whole_head, whole_body; // a streamed answer, made whole
+  bool keep = cache != nullptr;
+  if (part == Part::Start || part == Part::More || part == Part::Last) {
+    CacheFill &f = it->second;
+    // A body that ends with the close has no length a hit could send.
+    keep = keep && (part_and_flags & response_record::kCloseDelimited) == 0;
+    try {
+      if (keep && part == Part::Start) f.head.assign(head.data(), head.size());
+      // The answer is kept only if it fits the cache's bound: no more than that is held meanwhile.
+      keep = keep && f.body.size() + body.size() <= cache->max_bytes();
+      if (keep) f.body.append(body.data(), body.size());
+      if (keep && part != Part::Last) return; // more to come
+      keep = keep && unframe_streamed(f.head, f.body, &whole_head, &whole_body);
+    } catch (const std::exception &) {
+      keep = false; // out of memory: not kept
+    }
+    if (keep) {
+      head = whole_head;
+      body = whole_body;
+    }
+  } else if (part == Part::Abort) {
+    keep = false;
+  }
+  // The fill is done: kept or not, its waiters are answered or sent to JS.
   CacheFill fill = std::move(it->second);
   ctx_.fills.erase(it);
   ctx_.filling.erase(fill.tagged);
-  // A streamed or flagged answer is not kept; either way the fill is done.
-  ResponseCache *cache = ctx_.cache_for(fill.handler);
   const uint64_t now = uv_now(ctx_.loop);
   CachedResponse *kept = nullptr;
-  if (part_and_flags == 0 && cache) {
+  std::string stored, key;
+  if (keep) {
     try {
-      if (cache->offer(fill.key, head, body, now)) kept = cache->find(fill.key, now);
+      if (cache->offer(fill.primary, fill.request, head, body, now, &stored)) kept = cache->find(stored, now);
     } catch (const std::exception &) {
       // Out of memory: not kept.
     }
   }
   for (CacheWaiter &w : fill.waiters) {
-    if (kept) {
+    bool same = kept != nullptr;
+    if (same && stored.size() != fill.primary.size()) {
+      // The answer varies on fields of its own: only a waiter that sent the same values may have it.
+      try {
+        same = cache->key_of(&key, fill.primary, w.request) && key == stored;
+      } catch (const std::exception &) {
+        same = false;
+      }
+    }
+    if (same) {
       // The answer is shareable: each waiter gets it as a hit would.
       if (Connection *c = table_.find(w.conn)) c->respond(w.seq, 0, kept->head_at(now), kept->body);
     } else {

@@ -97,9 +97,12 @@ struct CacheWaiter {
 };
 struct CacheFill {
   uint32_t handler;
-  std::string key;
-  std::string tagged; // key and handler: its entry in ServerContext::filling
+  std::string primary; // its primary key (ResponseCache::key): the answer's Vary completes the key
+  std::string tagged;  // its key and handler when it went to JS: its entry in ServerContext::filling
+  std::string request; // its head as received, for the values of the fields the answer's Vary names
   std::vector<CacheWaiter> waiters;
+  // A streamed answer so far (its head, its body as framed): kept if it ends within the cache's bound.
+  std::string head, body;
 };
 struct ResponseId {
   uint32_t slot;

@@ -1,5 +1,9 @@
 #include "handlers/response_cache.h"
 
+#include <algorithm>
+
+#include "http/session.h"
+
 namespace uvhttp {
 
 namespace {
@@ -56,6 +60,16 @@ bool list_has(std::string_view list, std::string_view lower_token) {
   return false;
 }
 
+// Where a key's secondary part starts.
+constexpr std::string_view kSecondary("\n\x02", 2);
+// A waiter's head was parsed once with the session's room for fields: it parses again with as much.
+constexpr size_t kMaxRequestFields = Session::kMaxHeaders;
+
+bool is_tchar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
 int status_of(std::string_view head) {
   if (head.size() < 12 || head[8] != ' ') return 0;
   int v = 0;
@@ -68,11 +82,47 @@ int status_of(std::string_view head) {
 
 } // namespace
 
-void ResponseCache::key(std::string *out, std::string_view target, const RequestHead &head) const {
-  out->assign(target.data(), target.size());
-  for (const std::string &name : policy_.vary) {
+bool unframe_streamed(std::string_view head, std::string_view framed_body, std::string *whole_head, std::string *body) {
+  const size_t line_end = head.find("\r\n");
+  if (line_end == std::string_view::npos) return false;
+  whole_head->assign(head.data(), line_end + 2);
+  bool chunked = false, has_length = false;
+  uint64_t length = 0;
+  bool ok = true;
+  each_field(head, [&](std::string_view name, std::string_view value) {
+    if (equals_lower(name, "transfer-encoding")) {
+      chunked = equals_lower(value, "chunked");
+      ok = ok && chunked; // JS frames with chunked or nothing else
+    } else if (equals_lower(name, "content-length")) {
+      has_length = !value.empty();
+      for (const char c : value) {
+        ok = ok && c >= '0' && c <= '9' && length < UINT64_MAX / 10;
+        length = length * 10 + static_cast<uint64_t>(c - '0');
+      }
+    } else {
+      whole_head->append(name.data(), name.size()).append(": ").append(value.data(), value.size()).append("\r\n");
+    }
+  });
+  if (!ok || chunked == has_length) return false;
+  body->assign(framed_body.data(), framed_body.size());
+  if (chunked) {
+    ChunkedDecoder decoder{};
+    size_t len = body->size();
+    // The whole coded body, and nothing after it.
+    if (decode_chunked(&decoder, body->data(), &len) != 0) return false;
+    body->resize(len);
+  } else if (body->size() != length) {
+    return false;
+  }
+  whole_head->append("Content-Length: ").append(std::to_string(body->size())).append("\r\n");
+  return true;
+}
+
+void ResponseCache::append_values(std::string *out, const std::vector<std::string> &fields, const RequestHead &head) const {
+  for (const std::string &name : fields) {
     // A separator no target holds (a raw LF cannot be in one), then the field's value, or \x01
-    // when absent: an absent field and an empty one are different requests.
+    // when absent: an absent field and an empty one are different requests. No value starts with a
+    // control byte, so "\n\x02" (the secondary key's start) cannot be a value's start.
     out->push_back('\n');
     bool found = false;
     for (size_t i = 0; i < head.num_headers; ++i) {
@@ -84,6 +134,34 @@ void ResponseCache::key(std::string *out, std::string_view target, const Request
     }
     if (!found) out->push_back('\x01');
   }
+}
+
+size_t ResponseCache::key(std::string *out, std::string_view target, const RequestHead &head) const {
+  out->assign(target.data(), target.size());
+  append_values(out, policy_.vary, head);
+  const size_t primary = out->size();
+  if (!variants_.empty()) {
+    const auto v = variants_.find(std::string_view(*out));
+    if (v != variants_.end()) {
+      out->append(kSecondary);
+      append_values(out, v->second->fields, head);
+    }
+  }
+  return primary;
+}
+
+bool ResponseCache::key_of(std::string *out, std::string_view primary, std::string_view raw_request) const {
+  out->assign(primary.data(), primary.size());
+  const auto v = variants_.find(primary);
+  if (v == variants_.end()) return true;
+  HeaderField fields[kMaxRequestFields];
+  RequestHead head{};
+  head.headers = fields;
+  head.num_headers = kMaxRequestFields;
+  if (parse_request(raw_request.data(), raw_request.size(), &head, 0) <= 0) return false;
+  out->append(kSecondary);
+  append_values(out, v->second->fields, head);
+  return true;
 }
 
 std::string_view CachedResponse::head_at(uint64_t now_ms) {
@@ -132,36 +210,75 @@ CachedResponse *ResponseCache::find(const std::string &key, uint64_t now_ms, boo
   return &node->response;
 }
 
-bool ResponseCache::shareable(std::string_view head) const {
+bool ResponseCache::shareable(std::string_view head, std::vector<std::string> *variant_fields) const {
   if (!cacheable_status(status_of(head))) return false;
   bool ok = true;
+  std::vector<std::string> extra;
   each_field(head, [&](std::string_view name, std::string_view value) {
     if (equals_lower(name, "set-cookie")) ok = false;
     else if (equals_lower(name, "cache-control")) {
       if (list_has(value, "no-store") || list_has(value, "private") || list_has(value, "no-cache")) ok = false;
     } else if (equals_lower(name, "vary")) {
-      // Every field it names must be one the key holds.
       std::string_view list = value;
-      while (!list.empty()) {
+      while (ok && !list.empty()) {
         const size_t comma = list.find(',');
         const std::string_view item = trim(list.substr(0, comma));
         if (!item.empty()) {
-          bool covered = false;
-          for (const std::string &v : policy_.vary) covered = covered || equals_lower(item, v);
-          if (!covered) ok = false; // "*" too
+          // "*" (or anything not a field name): no key could tell its requests apart.
+          ok = ok && item != "*";
+          for (const char c : item) ok = ok && is_tchar(c);
+          std::string field(item);
+          for (char &c : field) c = lower(c);
+          bool known = false;
+          for (const std::string &v : policy_.vary) known = known || v == field;
+          for (const std::string &v : extra) known = known || v == field;
+          if (ok && !known) extra.push_back(std::move(field));
         }
         if (comma == std::string_view::npos) break;
         list.remove_prefix(comma + 1);
       }
     }
   });
-  return ok;
+  if (!ok || extra.size() > kMaxVariantFields) return false;
+  std::sort(extra.begin(), extra.end());
+  if (variant_fields) *variant_fields = std::move(extra);
+  return true;
 }
 
-bool ResponseCache::offer(const std::string &key, std::string_view head, std::string_view body, uint64_t now_ms) {
-  if (!shareable(head)) return false;
+bool ResponseCache::offer(std::string_view primary, std::string_view raw_request, std::string_view head,
+                          std::string_view body, uint64_t now_ms, std::string *stored) {
+  std::vector<std::string> fields;
+  if (!shareable(head, &fields)) return false;
+  std::string key(primary);
+  if (!fields.empty()) {
+    HeaderField request_fields[kMaxRequestFields];
+    RequestHead request{};
+    request.headers = request_fields;
+    request.num_headers = kMaxRequestFields;
+    if (parse_request(raw_request.data(), raw_request.size(), &request, 0) <= 0) return false;
+    key.append(kSecondary);
+    append_values(&key, fields, request);
+  }
   const size_t size = key.size() + head.size() + body.size() + sizeof(Node);
   if (size > policy_.max_bytes || policy_.max_entries == 0) return false;
+
+  // The fields this answer varies on are its primary key's from now on; what was kept under others
+  // could no longer be found.
+  const auto v = variants_.find(primary);
+  if (v == variants_.end() ? !fields.empty() : v->second->fields != fields) drop_primary(primary);
+  Variants *variants = nullptr;
+  if (!fields.empty()) {
+    const auto it = variants_.find(primary);
+    if (it != variants_.end()) {
+      variants = it->second.get();
+    } else {
+      auto fresh = std::make_unique<Variants>();
+      fresh->primary.assign(primary.data(), primary.size());
+      fresh->fields = std::move(fields);
+      variants = fresh.get();
+      variants_.emplace(std::string_view(variants->primary), std::move(fresh));
+    }
+  }
   const auto old = index_.find(std::string_view(key));
   if (old != index_.end()) erase(old->second);
 
@@ -174,8 +291,10 @@ bool ResponseCache::offer(const std::string &key, std::string_view head, std::st
   response.body.assign(body.data(), body.size());
   response.etag = std::move(etag);
   response.stored_ms = now_ms;
-  lru_.push_front(Node{key, std::move(response), size});
+  if (stored) *stored = key;
+  lru_.push_front(Node{std::move(key), primary.size(), std::move(response), size});
   index_.emplace(std::string_view(lru_.front().key), lru_.begin());
+  if (variants) ++variants->entries;
   bytes_ += size;
   ++stats_.stores;
   while (index_.size() > policy_.max_entries || bytes_ > policy_.max_bytes) {
@@ -183,6 +302,14 @@ bool ResponseCache::offer(const std::string &key, std::string_view head, std::st
     ++stats_.evictions;
   }
   return true;
+}
+
+void ResponseCache::drop_primary(std::string_view primary) {
+  for (auto it = lru_.begin(); it != lru_.end();) {
+    const auto next = std::next(it);
+    if (std::string_view(it->key).substr(0, it->primary_len) == primary) erase(it);
+    it = next;
+  }
 }
 
 size_t ResponseCache::purge(std::string_view path) {
@@ -204,6 +331,10 @@ size_t ResponseCache::purge(std::string_view path) {
 
 void ResponseCache::erase(std::list<Node>::iterator it) {
   index_.erase(std::string_view(it->key));
+  if (it->primary_len != it->key.size()) {
+    const auto v = variants_.find(std::string_view(it->key).substr(0, it->primary_len));
+    if (v != variants_.end() && --v->second->entries == 0) variants_.erase(v);
+  }
   bytes_ -= it->size;
   lru_.erase(it);
 }

@@ -73,16 +73,16 @@ describe('route option cache', () => {
       app.get('/private', (req: any, res: any) => res.header('cache-control', 'private, max-age=60').end(`for ${req.header('x-user')}`), opts);
       app.get('/no-store', (req: any, res: any) => res.header('cache-control', 'no-store').end(`for ${req.header('x-user')}`), opts);
       app.get('/no-cache', (req: any, res: any) => res.header('Cache-Control', 'max-age=0, No-Cache').end(`for ${req.header('x-user')}`), opts);
-      app.get('/vary-other', (req: any, res: any) => res.header('vary', 'Authorization').end(`for ${req.header('x-user')}`), opts);
       app.get('/vary-star', (req: any, res: any) => res.header('vary', '*').end(`for ${req.header('x-user')}`), opts);
       app.get('/error', (req: any, res: any) => res.status(500).end(`for ${req.header('x-user')}`), opts);
       app.get('/created', (req: any, res: any) => res.status(201).end(`for ${req.header('x-user')}`), opts);
-      app.get('/stream', async (req: any, res: any) => {
+      app.get('/stream-cookie', async (req: any, res: any) => {
+        res.cookie('user', req.header('x-user'));
         await res.write('for ');
         res.end(req.header('x-user'));
       }, opts);
     });
-    for (const path of ['/cookie', '/private', '/no-store', '/no-cache', '/vary-other', '/vary-star', '/error', '/created', '/stream']) {
+    for (const path of ['/cookie', '/private', '/no-store', '/no-cache', '/vary-star', '/error', '/created', '/stream-cookie']) {
       const alice = await one(s, path, { 'x-user': 'alice' });
       expect(alice.text, path).toMatch(/^for alice/);
       const bob = await one(s, path, { 'x-user': 'bob' });
@@ -91,6 +91,64 @@ describe('route option cache', () => {
       expect(bob.headers['set-cookie'] ?? '', path).not.toContain('alice');
     }
     expect(s.app.stats().cache).toMatchObject({ hits: 0, stores: 0, entries: 0 });
+  });
+
+  it("an answer whose Vary names fields the route does not is kept per value of them, never served across them", async () => {
+    let runs = 0;
+    const s = await server((app) =>
+      app.get('/v', (req: any, res: any) => {
+        res.header('vary', 'X-User, Accept-Encoding');
+        res.end(`for ${req.header('x-user') ?? 'nobody'} ${req.header('accept-encoding') ?? '-'} ${++runs}`);
+      }, { cache: { ttl: 60_000 } }),
+    );
+    expect((await one(s, '/v', { 'x-user': 'alice' })).text).toBe('for alice - 1');
+    const bob = await one(s, '/v', { 'x-user': 'bob' });
+    expect(bob.text).toBe('for bob - 2');
+    expect(bob.headers.age).toBeUndefined();
+    const alice = await one(s, '/v', { 'X-User': 'alice' });
+    expect([alice.text, alice.headers.age, alice.headers.vary]).toEqual(['for alice - 1', '0', 'X-User, Accept-Encoding']);
+    expect((await one(s, '/v', { 'x-user': 'bob' })).text).toBe('for bob - 2');
+    expect((await one(s, '/v', { 'x-user': 'alice', 'accept-encoding': 'br' })).text).toBe('for alice br 3');
+    expect((await one(s, '/v')).text).toBe('for nobody - 4');
+    expect((await one(s, '/v', { 'x-user': '' })).text).toBe('for  - 5'); // empty is not absent
+    expect((await one(s, '/v')).text).toBe('for nobody - 4');
+    expect(s.app.stats().cache).toMatchObject({ hits: 3, stores: 5, entries: 5 });
+    expect(s.app.purge('/v')).toBe(5);
+    expect((await one(s, '/v', { 'x-user': 'alice' })).text).toBe('for alice - 6');
+  });
+
+  it('a streamed answer is kept once it ends within maxBytes, and served whole with a Content-Length', async () => {
+    let runs = 0;
+    const s = await server((app) => {
+      app.get('/s', async (req: any, res: any) => {
+        const n = ++runs;
+        res.header('etag', `"s${n}"`);
+        await res.write('part one, ');
+        await sleep(30);
+        res.end(`part two ${n}`);
+      }, { cache: { ttl: 60_000 } });
+      app.get('/big', async (req: any, res: any) => {
+        const n = ++runs;
+        for (let i = 0; i < 3; i++) await res.write('x'.repeat(600));
+        res.end(`big ${n}`);
+      }, { cache: { ttl: 60_000, maxBytes: 1500 } });
+    });
+    const first = await one(s, '/s');
+    expect([first.text, first.headers['transfer-encoding']]).toEqual(['part one, part two 1', 'chunked']);
+    const hit = await one(s, '/s');
+    expect([hit.text, hit.headers['transfer-encoding'], hit.headers['content-length'], hit.headers.age, hit.headers.etag]).toEqual([
+      'part one, part two 1', undefined, '20', '0', '"s1"',
+    ]);
+    expect((await one(s, '/s', { range: 'bytes=0-3' })).text).toBe('part');
+    expect((await one(s, '/s', { 'if-none-match': '"s1"' })).status).toBe(304);
+    const head = await one(s, '/s', {}, 'HEAD');
+    expect([head.status, head.headers['content-length'], head.body.length]).toEqual([200, '20', 0]);
+    expect(runs).toBe(1);
+    // Over maxBytes: answered in full each time, never kept.
+    const big = await one(s, '/big');
+    expect([big.text.length, big.text.endsWith('big 2')]).toEqual([1805, true]);
+    expect((await one(s, '/big')).text.endsWith('big 3')).toBe(true);
+    expect(s.app.stats().cache).toMatchObject({ stores: 1, entries: 1 });
   });
 
   it('HEAD and If-None-Match are answered from the cache; a HEAD miss does not fill it', async () => {
@@ -246,6 +304,53 @@ describe('route option cache', () => {
       const answers = await many(s, 5, '/flaky');
       expect(answers[0]!.status).toBe(500);
       expect(answers.slice(1).every((r) => r.status === 200 && /^ok \d$/.test(r.text))).toBe(true);
+    });
+
+    it('the answer varies on a field of its own: waiters with the same value share it, the others run the handler', async () => {
+      let runs = 0;
+      const s = await server((app) =>
+        app.get('/per-user', async (req: any, res: any) => {
+          const n = ++runs;
+          await sleep(80);
+          res.header('vary', 'X-User');
+          res.end(`for ${req.header('x-user')} ${n}`);
+        }, { cache: { ttl: 60_000 } }),
+      );
+      const leader = one(s, '/per-user', { 'x-user': 'u0' });
+      await sleep(20);
+      const answers = await many(s, 6, '/per-user', (i) => ({ 'x-user': `u${i % 2}` }));
+      expect((await leader).text).toBe('for u0 1');
+      answers.forEach((r, i) => {
+        expect(r.status).toBe(200);
+        expect(r.text).toMatch(new RegExp(`^for u${i % 2} \\d$`));
+      });
+      expect(answers.filter((r) => r.text === 'for u0 1').length).toBe(3); // u0's waiters shared the leader's
+      expect(runs).toBe(4); // the leader and each u1 waiter
+      expect(s.app.stats().cache.coalesced).toBe(6);
+    });
+
+    it("the leader's handler outlives handlerTimeout: it gets the 503, the waiters run the handler themselves", async () => {
+      let runs = 0;
+      const s = await startApp(
+        (app) =>
+          app.get('/slow-first', async () => {
+            const n = ++runs;
+            await sleep(n === 1 ? 700 : 20);
+            return `answer ${n}`;
+          }, { cache: { ttl: 60_000 } }),
+        { handlerTimeout: 200, onError: () => {} } as never,
+      );
+      started.push(s);
+      const leader = one(s, '/slow-first');
+      await sleep(30);
+      const waiters = await many(s, 3, '/slow-first');
+      expect((await leader).status).toBe(503);
+      expect(waiters.map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(waiters.map((r) => r.text).sort()).toEqual(['answer 2', 'answer 3', 'answer 4']);
+      await sleep(600); // the first handler's late answer comes, and is neither sent nor kept
+      const after = await one(s, '/slow-first');
+      expect(after.text).not.toBe('answer 1');
+      expect(s.app.stats().handlerTimeouts).toBe(1);
     });
 
     it("the leader's client leaves: the waiters are still answered", async () => {
