@@ -17,7 +17,9 @@ export const USAGE = `usage: node bench/run.mjs [options]     (npm run bench -- 
                          wrk at --connections 100,500,1000 (a list here), p50/p99/p99.9
   --server a,b           servers (default: all): ${SERVERS.map((s) => s.name).join(', ')}
   --scenario a,b         route, file, handler (default: all a server has)
-  --rounds N             files suite: interleaved rounds, medians reported (default 3, --quick 1)
+  --rounds N             interleaved rounds (each server once a round), the median round of each
+                         row reported with every round's figure (default 1; files suite 3,
+                         --quick 1; not with --protocol fapws, which repeats runs itself)
   --large-connections N  files suite: connections for the 100 MiB file (default 100, --quick 10)
   --large-duration S     files suite: seconds measured for the 100 MiB file (default 20, --quick 3)
   --mode a,b             ${MODES.map((m) => m.name).join(', ')} (default: all)
@@ -115,8 +117,9 @@ export function parseCli(argv, cpus = os.availableParallelism?.() ?? os.cpus().l
   if (app && (values.mode !== undefined || values.scenario !== undefined)) throw new Error('--suite app has one scenario and uses wrk: no --mode or --scenario');
   // The app suite takes a list of connection counts; everything else one.
   const levels = app ? (list(values.connections) ?? ['100', '500', '1000']).map((c) => /** @type {number} */ (positive(c, 'connections'))) : null;
+  if (values.rounds !== undefined && (app || values.protocol)) throw new Error('--rounds is not for --suite app or --protocol fapws');
   if (!files) {
-    for (const k of ['rounds', 'large-connections', 'large-duration']) {
+    for (const k of ['large-connections', 'large-duration']) {
       if (values[/** @type {'rounds'} */ (k)] !== undefined) throw new Error(`--${k} is for --suite files`);
     }
   }
@@ -150,7 +153,7 @@ export function parseCli(argv, cpus = os.availableParallelism?.() ?? os.cpus().l
     settleMaxMs: (positive(values['settle-max'], 'settle-max') ?? (quick ? 3 : 60)) * 1000,
     out: values.out ?? null,
     install: !values['no-install'],
-    rounds: positive(values.rounds, 'rounds') ?? (quick ? 1 : 3),
+    rounds: positive(values.rounds, 'rounds') ?? (files && !quick ? 3 : 1),
     largeConnections: positive(values['large-connections'], 'large-connections') ?? null,
     largeDuration: positive(values['large-duration'], 'large-duration') ?? null,
   };

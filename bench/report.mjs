@@ -14,7 +14,8 @@ const cell = (s) => s.replace(/\|/g, '\\|');
  * @returns {string}
  */
 export function markdownTable(runs) {
-  const head = ['server', 'scenario', 'mode', 'conns', 'req/s', 'req/CPU-s', 'server CPU', 'client CPU', 'other CPU', 'p50 ms', 'p99 ms', 'errors', 'RSS MB'];
+  const multi = runs.some((r) => Array.isArray(r.rounds_per_cpu_s));
+  const head = ['server', 'scenario', 'mode', 'conns', 'req/s', 'req/CPU-s', 'server CPU', 'client CPU', 'other CPU', 'p50 ms', 'p99 ms', 'errors', 'RSS MB', ...(multi ? ['rounds (req/CPU-s)'] : [])];
   const align = ['---', '---', '---', ...head.slice(3).map(() => '--:')];
   const lines = [`| ${head.join(' | ')} |`, `| ${align.join(' | ')} |`];
   for (const r of runs) {
@@ -38,6 +39,7 @@ export function markdownTable(runs) {
         fmt(r.p99_ms, 2),
         fmt(r.errors),
         fmt(r.rss_mb, 1),
+        ...(multi ? [Array.isArray(r.rounds_per_cpu_s) ? r.rounds_per_cpu_s.map((v) => fmt(/** @type {number | null} */ (v))).join(' ') : '–'] : []),
       ].join(' | ')} |`,
     );
   }

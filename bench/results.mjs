@@ -49,3 +49,32 @@ export function writeResults(dir, doc, prefix = '') {
   writeFileSync(copy, text);
   return { latest, copy };
 }
+
+/**
+ * Fold interleaved rounds into one row per server, scenario, mode and load: the round whose
+ * requests per CPU-second is the median (the lower of the two middle ones for an even count), with
+ * every round's figure beside it in `rounds_per_cpu_s` (round order). A row no round measured keeps
+ * its first round's (unsupported, error).
+ * @param {Run[][]} rounds
+ * @returns {Run[]}
+ */
+export function medianRounds(rounds) {
+  if (rounds.length === 1) return rounds[0];
+  const key = (/** @type {Run} */ r) => `${r.server}\0${r.scenario}\0${r.mode}\0${r.connections}`;
+  /** @type {Map<string, Run[]>} */
+  const rows = new Map();
+  for (const round of rounds) {
+    for (const r of round) {
+      const list = rows.get(key(r));
+      if (list) list.push(r);
+      else rows.set(key(r), [r]);
+    }
+  }
+  return [...rows.values()].map((list) => {
+    const measured = list.filter((r) => !r.unsupported && !r.error && typeof r.per_cpu_s === 'number');
+    if (measured.length === 0) return list[0];
+    const sorted = [...measured].sort((a, b) => /** @type {number} */ (a.per_cpu_s) - /** @type {number} */ (b.per_cpu_s));
+    const mid = sorted[Math.floor((sorted.length - 1) / 2)];
+    return { ...mid, rounds_per_cpu_s: list.map((r) => r.per_cpu_s ?? null) };
+  });
+}

@@ -11,7 +11,7 @@ import { MODES, findMode } from './modes.mjs';
 import { ensureBinaries } from './deps.mjs';
 import { runServer } from './suite.mjs';
 import { note, done } from './progress.mjs';
-import { resultsDocument, writeResults, stamp } from './results.mjs';
+import { resultsDocument, writeResults, stamp, medianRounds } from './results.mjs';
 import { markdownTable, ratioTable } from './report.mjs';
 import { barChart } from './svg.mjs';
 import { FULL, QUICK, matrix } from './fapws.mjs';
@@ -106,21 +106,29 @@ async function main() {
     .filter((p) => p.scenarios.length);
   const loads = fapws ? matrix(opts.quick ? QUICK : FULL) : [{ concurrency: opts.connections }];
   const perServer = (/** @type {{ scenarios: unknown[] }} */ p) => p.scenarios.length * modes.length * loads.length;
-  const ctx = { opts, modes, fapws, loads, rawDir, step: 0, total: plan.reduce((n, p) => n + perServer(p), 0), missing: missingOptional, abRuns: 0 };
+  // Rounds interleave: every server runs once in a round, so a noisy minute hits them all alike.
+  const rounds = fapws ? 1 : opts.rounds;
+  const ctx = { opts, modes, fapws, loads, rawDir, step: 0, total: rounds * plan.reduce((n, p) => n + perServer(p), 0), missing: missingOptional, abRuns: 0 };
 
-  /** @type {import('./results.mjs').Run[]} */
-  const runs = [];
-  for (const p of plan) {
-    const stepAfter = ctx.step + perServer(p);
-    try {
-      await runServer(p.def, p.scenarios, ctx, runs);
-    } catch (e) {
-      note(`bench: ${p.def.name}: ${/** @type {Error} */ (e).message}`);
-      skipped.push({ server: p.def.name, reason: /** @type {Error} */ (e).message });
+  /** @type {import('./results.mjs').Run[][]} */
+  const byRound = [];
+  for (let round = 0; round < rounds; round++) {
+    /** @type {import('./results.mjs').Run[]} */
+    const roundRuns = [];
+    byRound.push(roundRuns);
+    for (const p of plan) {
+      const stepAfter = ctx.step + perServer(p);
+      try {
+        await runServer(p.def, p.scenarios, ctx, roundRuns);
+      } catch (e) {
+        note(`bench: ${p.def.name}: ${/** @type {Error} */ (e).message}`);
+        if (!skipped.some((s) => s.server === p.def.name)) skipped.push({ server: p.def.name, reason: /** @type {Error} */ (e).message });
+      }
+      ctx.step = stepAfter;
     }
-    ctx.step = stepAfter;
   }
   done();
+  const runs = medianRounds(byRound);
 
   const doc = resultsDocument({
     date,
@@ -129,6 +137,7 @@ async function main() {
       protocol: fapws ? 'fapws' : 'default',
       options: {
         quick: opts.quick,
+        rounds,
         duration_s: fapws ? null : opts.duration,
         warmup_s: opts.warmup,
         server_cpus: opts.serverCpus ?? null,

@@ -351,7 +351,11 @@ describe('--suite files', () => {
   it('rejects what does not belong to the suite', () => {
     expect(() => parseCli(['--suite', 'files', '--scenario', 'route'])).toThrow(/scenarios: 13b, 4k, 1m, 100m/);
     expect(() => parseCli(['--suite', 'files', '--server', 'nginx'])).toThrow(/unknown server "nginx"/);
-    expect(() => parseCli(['--rounds', '3'])).toThrow(/--rounds is for --suite files/);
+    expect(() => parseCli(['--large-duration', '3'])).toThrow(/--large-duration is for --suite files/);
+    expect(() => parseCli(['--rounds', '3', '--protocol', 'fapws'])).toThrow(/--rounds is not for/);
+    expect(() => parseCli(['--suite', 'app', '--rounds', '3'])).toThrow(/--rounds is not for/);
+    expect(parseCli(['--rounds', '3'], 2).rounds).toBe(3);
+    expect(parseCli([], 2).rounds).toBe(1);
     expect(() => parseCli(['--suite', 'files', '--protocol', 'fapws'])).toThrow(/do not go together/);
     expect(() => parseCli(['--suite', 'big'])).toThrow(/unknown --suite/);
   });

@@ -3,12 +3,43 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resultsDocument, writeResults, stamp, machine } from '../../bench/results.mjs';
+import { resultsDocument, writeResults, stamp, machine, medianRounds } from '../../bench/results.mjs';
 import { markdownTable, fapwsLine, fmt, ratioTable } from '../../bench/report.mjs';
 import { RUNS } from './fixtures/runs.mjs';
 
 const dirs = /** @type {string[]} */ ([]);
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('medianRounds', () => {
+  const row = (server: string, mode: string, per: number | null, extra: Record<string, unknown> = {}) =>
+    ({ server, scenario: 'route', path: '/', mode, tool: 'wrk', connections: 100, pipeline: 1, keepalive: true, requests_per_s: per, per_cpu_s: per, p50_ms: null, p99_ms: null, errors: 0, rss_mb: null, requests: (per ?? 0) * 5, ...extra }) as any; // requests differ per round
+
+  it('keeps one round as it is', () => {
+    const one = [row('a', 'wrk', 1)];
+    expect(medianRounds([one])).toBe(one);
+  });
+
+  it('takes the median round of each row and lists every round beside it, rows in first-seen order', () => {
+    const out = medianRounds([
+      [row('a', 'wrk', 300, { p99_ms: 3 }), row('b', 'wrk', 10)],
+      [row('a', 'wrk', 100, { p99_ms: 1 }), row('b', 'wrk', 30), row('a', 'ab', 7)],
+      [row('a', 'wrk', 200, { p99_ms: 2 }), row('b', 'wrk', 20)],
+    ]);
+    expect(out.map((r) => [r.server, r.mode, r.per_cpu_s, r.p99_ms, r.rounds_per_cpu_s])).toEqual([
+      ['a', 'wrk', 200, 2, [300, 100, 200]],
+      ['b', 'wrk', 20, null, [10, 30, 20]],
+      ['a', 'ab', 7, null, [7]],
+    ]);
+  });
+
+  it('an even count takes the lower middle; failed rounds are left out of the median but listed', () => {
+    const out = medianRounds([[row('a', 'wrk', 40)], [row('a', 'wrk', 10)], [row('a', 'wrk', null, { error: 'exited' })], [row('a', 'wrk', 20)], [row('a', 'wrk', 30)]]);
+    expect([out[0].per_cpu_s, out[0].rounds_per_cpu_s]).toEqual([20, [40, 10, null, 20, 30]]);
+    expect(markdownTable(out).split('\n')[2]).toMatch(/\| 40 10 – 20 30 \|$/);
+    const none = medianRounds([[row('x', 'wrk', null, { unsupported: 'no' })], [row('x', 'wrk', null, { unsupported: 'no' })]]);
+    expect(none[0].unsupported).toBe('no');
+  });
+});
 
 describe('results JSON', () => {
   it('has the documented shape', () => {
