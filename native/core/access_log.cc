@@ -7,6 +7,8 @@
 #include <ctime>
 #include <exception>
 
+#include "http/field_name.h"
+
 #ifdef _WIN32
 #include <io.h>
 #define UVHTTP_WRITE _write
@@ -67,19 +69,9 @@ void append_json(std::string &out, std::string_view s) {
   }
 }
 
-bool name_is(const HeaderField &h, std::string_view lower) {
-  if (h.name_len != lower.size()) return false;
-  for (size_t i = 0; i < lower.size(); ++i) {
-    char c = h.name[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
-
 const HeaderField *find(const RequestHead &head, std::string_view lower) {
   for (size_t i = 0; i < head.num_headers; ++i)
-    if (name_is(head.headers[i], lower)) return &head.headers[i];
+    if (field_name_is(head.headers[i], lower)) return &head.headers[i];
   return nullptr;
 }
 
