@@ -118,17 +118,6 @@ AccessLog::~AccessLog() {
   if (!path_.empty()) UVHTTP_CLOSE(fd_);
 }
 
-int AccessLog::status_of(std::string_view head) {
-  // "HTTP/1.1 200 ..."
-  if (head.size() < 12 || head[8] != ' ') return 0;
-  int v = 0;
-  for (size_t i = 9; i < 12; ++i) {
-    if (head[i] < '0' || head[i] > '9') return 0;
-    v = v * 10 + (head[i] - '0');
-  }
-  return v;
-}
-
 std::string_view AccessLog::clock_text(std::time_t t) {
   if (t != clock_second_) {
     clock_second_ = t;

@@ -84,9 +84,6 @@ public:
   uint64_t lines() const { return lines_; }
   uint64_t dropped() const { return dropped_; }
 
-  // The status code in a response head ("HTTP/1.1 200 OK\r\n..."); 0 when it has none.
-  static int status_of(std::string_view head);
-
 private:
   AccessLog(int fd, std::string path, AccessLogFormat format);
   void write_line(const ConnectionLog &c, const ConnectionLog::Entry *e, int status, uint64_t bytes);

@@ -270,7 +270,7 @@ bool Connection::route_request(uint32_t seq, const ParsedRequest &r) {
   if (m.result == RouteMatch::Result::Found && m.target.kind == RouteTarget::Kind::Static) {
     const StaticResponse &sr = s.statics[m.target.index];
     queue_.add_ready(seq, [&](std::string &out) { render(out, sr.head, sr.body, is_head, conn, s.date); });
-    log_answer(seq, AccessLog::status_of(sr.head), is_head ? 0 : sr.body.size());
+    log_answer(seq, status_code(sr.head), is_head ? 0 : sr.body.size());
     mark_dirty();
     return keep;
   }
@@ -348,7 +348,7 @@ bool Connection::answer_from_files(uint32_t seq, Method kind, const RequestHead 
   if (reply.parts->empty() || reply.omit_body) {
     // A small file from memory: the same path as a static route.
     queue_.add_ready(seq, [&](std::string &out) { render(out, reply.head, reply.body, reply.omit_body, conn, ctx_->date); });
-    log_answer(seq, AccessLog::status_of(reply.head), reply.omit_body ? 0 : reply.body.size());
+    log_answer(seq, status_code(reply.head), reply.omit_body ? 0 : reply.body.size());
     files.done();
     mark_dirty();
     return true;
@@ -368,7 +368,7 @@ bool Connection::answer_from_files(uint32_t seq, Method kind, const RequestHead 
       }
     }
   });
-  log_answer(seq, AccessLog::status_of(reply.head), body_bytes);
+  log_answer(seq, status_code(reply.head), body_bytes);
   files.done();
   mark_dirty();
   return true;
@@ -527,7 +527,7 @@ bool Connection::respond(uint32_t seq, uint32_t part_and_flags, std::string_view
       return true;
     }
     if (!owed) return false;
-    log_answer(seq, AccessLog::status_of(head), omitted ? 0 : body.size());
+    log_answer(seq, status_code(head), omitted ? 0 : body.size());
     mark_dirty(); // the flush resumes parsing if this drained a backlog: never inside a batch
     return true;
   }
@@ -588,8 +588,8 @@ void Connection::log_part(uint32_t seq, uint32_t part_and_flags, std::string_vie
   using response_record::Part;
   AccessLog &log = *ctx_->access_log;
   switch (static_cast<Part>(part_and_flags & response_record::kPartMask)) {
-  case Part::Whole: return log.finish(*log_, seq, AccessLog::status_of(head), body.size());
-  case Part::Start: return log.started(*log_, seq, AccessLog::status_of(head), body.size());
+  case Part::Whole: return log.finish(*log_, seq, status_code(head), body.size());
+  case Part::Start: return log.started(*log_, seq, status_code(head), body.size());
   case Part::More: return log.sent(*log_, seq, body.size());
   case Part::Last:
   case Part::Abort: return log.finish(*log_, seq, 0, body.size()); // the status its start had

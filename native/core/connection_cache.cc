@@ -69,7 +69,7 @@ bool Connection::answer_from_cache(uint32_t seq, ResponseCache &cache, uint32_t 
     } else {
       const std::string_view aged = hit->head_at(t); // render adds Date and Connection
       queue_.add_ready(seq, [&](std::string &out) { render(out, aged, hit->body, is_head, conn, s.date); });
-      log_answer(seq, AccessLog::status_of(hit->head), is_head ? 0 : hit->body.size());
+      log_answer(seq, status_code(hit->head), is_head ? 0 : hit->body.size());
     }
     mark_dirty();
     return true;
