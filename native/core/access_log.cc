@@ -275,28 +275,33 @@ void AccessLog::sent(ConnectionLog &c, uint32_t seq, uint64_t bytes) {
   }
 }
 
+template <typename Compose> void AccessLog::append_line(Compose &&compose) {
+  if (buffer_.size() >= kMaxBuffer) {
+    ++dropped_;
+    return;
+  }
+  const size_t mark = buffer_.size();
+  try {
+    compose(buffer_);
+    buffer_ += '\n';
+  } catch (const std::exception &) {
+    buffer_.resize(mark);
+    ++dropped_;
+    return;
+  }
+  ++lines_;
+  if (buffer_.size() >= kFlushAt) flush();
+}
+
 void AccessLog::finish(ConnectionLog &c, uint32_t seq, int status, uint64_t bytes) {
   if (c.routing && c.routed.seq == seq) {
     // Answered while routed (natively): the line is written from the request's own bytes.
     c.routing = false;
-    if (buffer_.size() >= kMaxBuffer) {
-      ++dropped_;
-      return;
-    }
-    const size_t mark = buffer_.size();
-    try {
-      fields_before(buffer_, c, c.routed);
-      append_outcome(buffer_, status, bytes, c.routed.started_ns);
-      fields_after(buffer_, c.routed);
-      buffer_ += '\n';
-      ++lines_;
-    } catch (const std::exception &) {
-      buffer_.resize(mark);
-      ++dropped_;
-      return;
-    }
-    if (buffer_.size() >= kFlushAt) flush();
-    return;
+    return append_line([&](std::string &b) {
+      fields_before(b, c, c.routed);
+      append_outcome(b, status, bytes, c.routed.started_ns);
+      fields_after(b, c.routed);
+    });
   }
   // The newest entry for a native answer, the oldest for a JS one: both ends are looked at first.
   for (size_t i = c.pending.size(); i-- > 0;) {
@@ -318,13 +323,7 @@ void AccessLog::abandon(ConnectionLog &c) {
 }
 
 void AccessLog::write_line(const ConnectionLog &c, const ConnectionLog::Entry *e, int status, uint64_t bytes) {
-  if (buffer_.size() >= kMaxBuffer) {
-    ++dropped_;
-    return;
-  }
-  const size_t mark = buffer_.size();
-  try {
-    std::string &b = buffer_;
+  append_line([&](std::string &b) {
     if (e && !e->text.empty()) {
       b.append(e->text, 0, e->split);
       append_outcome(b, status, bytes, e->started_ns);
@@ -346,14 +345,7 @@ void AccessLog::write_line(const ConnectionLog &c, const ConnectionLog::Entry *e
       append_outcome(b, status, bytes, 0);
       if (format_ == AccessLogFormat::Combined) b += " \"-\" \"-\"";
     }
-    b += '\n';
-    ++lines_;
-  } catch (const std::exception &) {
-    buffer_.resize(mark);
-    ++dropped_;
-    return;
-  }
-  if (buffer_.size() >= kFlushAt) flush();
+  });
 }
 
 void AccessLog::flush() {
