@@ -7,6 +7,8 @@
 #include <ctime>
 #include <exception>
 
+#include "http/field_name.h"
+
 #ifdef _WIN32
 #include <io.h>
 #define UVHTTP_WRITE _write
@@ -67,19 +69,9 @@ void append_json(std::string &out, std::string_view s) {
   }
 }
 
-bool name_is(const HeaderField &h, std::string_view lower) {
-  if (h.name_len != lower.size()) return false;
-  for (size_t i = 0; i < lower.size(); ++i) {
-    char c = h.name[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
-
 const HeaderField *find(const RequestHead &head, std::string_view lower) {
   for (size_t i = 0; i < head.num_headers; ++i)
-    if (name_is(head.headers[i], lower)) return &head.headers[i];
+    if (field_name_is(head.headers[i], lower)) return &head.headers[i];
   return nullptr;
 }
 
@@ -124,17 +116,6 @@ AccessLog::AccessLog(int fd, std::string path, AccessLogFormat format) : fd_(fd)
 AccessLog::~AccessLog() {
   flush();
   if (!path_.empty()) UVHTTP_CLOSE(fd_);
-}
-
-int AccessLog::status_of(std::string_view head) {
-  // "HTTP/1.1 200 ..."
-  if (head.size() < 12 || head[8] != ' ') return 0;
-  int v = 0;
-  for (size_t i = 9; i < 12; ++i) {
-    if (head[i] < '0' || head[i] > '9') return 0;
-    v = v * 10 + (head[i] - '0');
-  }
-  return v;
 }
 
 std::string_view AccessLog::clock_text(std::time_t t) {
@@ -294,28 +275,33 @@ void AccessLog::sent(ConnectionLog &c, uint32_t seq, uint64_t bytes) {
   }
 }
 
+template <typename Compose> void AccessLog::append_line(Compose &&compose) {
+  if (buffer_.size() >= kMaxBuffer) {
+    ++dropped_;
+    return;
+  }
+  const size_t mark = buffer_.size();
+  try {
+    compose(buffer_);
+    buffer_ += '\n';
+  } catch (const std::exception &) {
+    buffer_.resize(mark);
+    ++dropped_;
+    return;
+  }
+  ++lines_;
+  if (buffer_.size() >= kFlushAt) flush();
+}
+
 void AccessLog::finish(ConnectionLog &c, uint32_t seq, int status, uint64_t bytes) {
   if (c.routing && c.routed.seq == seq) {
     // Answered while routed (natively): the line is written from the request's own bytes.
     c.routing = false;
-    if (buffer_.size() >= kMaxBuffer) {
-      ++dropped_;
-      return;
-    }
-    const size_t mark = buffer_.size();
-    try {
-      fields_before(buffer_, c, c.routed);
-      append_outcome(buffer_, status, bytes, c.routed.started_ns);
-      fields_after(buffer_, c.routed);
-      buffer_ += '\n';
-      ++lines_;
-    } catch (const std::exception &) {
-      buffer_.resize(mark);
-      ++dropped_;
-      return;
-    }
-    if (buffer_.size() >= kFlushAt) flush();
-    return;
+    return append_line([&](std::string &b) {
+      fields_before(b, c, c.routed);
+      append_outcome(b, status, bytes, c.routed.started_ns);
+      fields_after(b, c.routed);
+    });
   }
   // The newest entry for a native answer, the oldest for a JS one: both ends are looked at first.
   for (size_t i = c.pending.size(); i-- > 0;) {
@@ -337,13 +323,7 @@ void AccessLog::abandon(ConnectionLog &c) {
 }
 
 void AccessLog::write_line(const ConnectionLog &c, const ConnectionLog::Entry *e, int status, uint64_t bytes) {
-  if (buffer_.size() >= kMaxBuffer) {
-    ++dropped_;
-    return;
-  }
-  const size_t mark = buffer_.size();
-  try {
-    std::string &b = buffer_;
+  append_line([&](std::string &b) {
     if (e && !e->text.empty()) {
       b.append(e->text, 0, e->split);
       append_outcome(b, status, bytes, e->started_ns);
@@ -365,14 +345,7 @@ void AccessLog::write_line(const ConnectionLog &c, const ConnectionLog::Entry *e
       append_outcome(b, status, bytes, 0);
       if (format_ == AccessLogFormat::Combined) b += " \"-\" \"-\"";
     }
-    b += '\n';
-    ++lines_;
-  } catch (const std::exception &) {
-    buffer_.resize(mark);
-    ++dropped_;
-    return;
-  }
-  if (buffer_.size() >= kFlushAt) flush();
+  });
 }
 
 void AccessLog::flush() {

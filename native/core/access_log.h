@@ -84,11 +84,13 @@ public:
   uint64_t lines() const { return lines_; }
   uint64_t dropped() const { return dropped_; }
 
-  // The status code in a response head ("HTTP/1.1 200 OK\r\n..."); 0 when it has none.
-  static int status_of(std::string_view head);
-
 private:
   AccessLog(int fd, std::string path, AccessLogFormat format);
+  // Every line is appended whole or not at all: compose writes it; a full buffer or no memory drops
+  // it, and counts it, instead.
+  template <typename Compose> void append_line(Compose &&compose);
+  // The line of a kept entry; without one (a malformed request, a head never completed) "-" stands
+  // for the request.
   void write_line(const ConnectionLog &c, const ConnectionLog::Entry *e, int status, uint64_t bytes);
   // The parts of a line before the status and after the bytes.
   void fields_before(std::string &out, const ConnectionLog &c, const RoutedRequest &r);

@@ -4,8 +4,6 @@
 #include <string>
 
 #include "core/response_record.h"
-#include "core/router.h"
-#include "handlers/static_files.h"
 #include "http/http_errors.h"
 #include "http/response.h"
 
@@ -20,8 +18,6 @@ constexpr uint64_t kLingerTotalMs = 5000;
 // without reading cannot make the server buffer without bound.
 constexpr size_t kMaxPendingResponses = 128;
 constexpr size_t kMaxClientErrorsPerIteration = 256;
-// What a file may be asked with (other methods get 405).
-const std::string kGetHead = "GET, HEAD";
 
 std::string error_head(const ErrorResponse &r, const std::string *allow) {
   std::string head;
@@ -82,76 +78,6 @@ void Connection::on_poll_failure() { close(); }
 void Connection::on_poller_closed() {
   close_socket(fd_);
   owner_->connection_closed(this); // deletes this
-}
-
-bool Connection::peer(std::string *address, int *port) const {
-  if (proxy_ && phase_ != Phase::Preface && proxy_source_text(proxy_->source, address)) {
-    *port = proxy_->source.port;
-    return true;
-  }
-  return peer_address(fd_, address, port);
-}
-
-ConnectionLog &Connection::log_client() {
-  if (log_->client.empty()) {
-    int port;
-    try {
-      if (!peer(&log_->client, &port)) log_->client = "-";
-    } catch (const std::exception &) {
-      // Out of memory: the line says nothing of the client.
-    }
-  }
-  return *log_;
-}
-
-void Connection::log_begin(uint32_t seq, const RequestHead &head) { ctx_->access_log->begin(log_client(), seq, head); }
-
-void Connection::read_preface() {
-  char *buf = ctx_->read_buffer.get();
-  long n;
-  do {
-    n = poller_.receive(buf, ServerContext::kReadBufferSize);
-  } while (n < 0 && interrupted(last_socket_error()));
-  if (n < 0) {
-    if (!would_block(last_socket_error())) close();
-    return;
-  }
-  if (n == 0) return close(); // gone before its balancer said whom it relays: nothing is owed
-  ctx_->stats.bytes_read += static_cast<uint64_t>(n);
-  last_activity_ = now();
-
-  // Most headers arrive whole in one read and are parsed where they landed; a split one is gathered.
-  std::string &pending = proxy_->pending;
-  char *data = buf;
-  size_t len = static_cast<size_t>(n);
-  try {
-    if (!pending.empty()) {
-      pending.append(buf, len);
-      data = &pending[0];
-      len = pending.size();
-    }
-    size_t consumed = 0;
-    switch (parse_proxy_header(data, len, &proxy_->source, &consumed)) {
-    case ProxyParse::Incomplete:
-      if (pending.empty()) pending.assign(buf, len);
-      return;
-    case ProxyParse::Invalid:
-      // The spec's answer to a bad header is to drop the connection: no HTTP reply goes to a peer
-      // whose stream cannot be trusted to be HTTP from the client it claims.
-      ++ctx_->stats.parse_errors;
-      return close();
-    case ProxyParse::Done: break;
-    }
-    phase_ = Phase::Open;
-    if (consumed < len) session_.feed(data + consumed, len - consumed, last_activity_);
-  } catch (const std::exception &) {
-    return close(); // no memory to gather the header
-  }
-  if (proxy_->source.family == ProxySource::Family::None) proxy_.reset();
-  else std::string().swap(proxy_->pending);
-  if (phase_ == Phase::Closed) return;
-  if (queue_.has_ready_bytes()) mark_dirty();
-  update_watch();
 }
 
 void Connection::read_requests() {
@@ -227,254 +153,6 @@ bool Connection::backlogged() const {
   return queue_.owed() >= kMaxPendingResponses || queue_.unsent() >= ctx_->options.max_output;
 }
 
-bool Connection::on_request(const ParsedRequest &r) {
-  ++ctx_->stats.requests;
-  const uint32_t seq = next_seq_++;
-  // A streamed body that no handler took (a directory answered, or the batch was full) is dropped as
-  // it comes: only dispatch_to_js makes body_.
-  const bool more = route_request(seq, r);
-  if (log_) ctx_->access_log->keep(*log_);
-  return more;
-}
-
-bool Connection::route_request(uint32_t seq, const ParsedRequest &r) {
-  ServerContext &s = *ctx_;
-  const RequestHead &head = *r.head;
-  const bool keep = r.info->keep_alive && !s.closing;
-  const ConnectionHeader conn = !keep                    ? ConnectionHeader::Close
-                                : head.minor_version == 0 ? ConnectionHeader::KeepAlive
-                                                          : ConnectionHeader::None;
-  if (!keep) enter_finishing(); // the session stops after this request: we return false
-  if (log_) log_begin(seq, head);
-  const std::string_view method(head.method, head.method_len);
-  const Method kind = method_from(method);
-  const bool is_head = kind == Method::Head;
-  const RequestTarget &t = *r.target;
-  if (t.form == TargetForm::Asterisk) {
-    // OPTIONS * asks about the server as a whole: the methods that have routes.
-    const std::string &allow = s.router.methods();
-    queue_.add_ready(seq, [&](std::string &out) {
-      std::string head_fields = "HTTP/1.1 204 No Content\r\nAllow: " + allow + "\r\n";
-      render(out, head_fields, {}, true, conn, s.date);
-    });
-    log_answer(seq, 204, 0);
-    mark_dirty();
-    return keep;
-  }
-  // Absolute-form is routed by its path; an empty path means "/" (RFC 9110 4.2.3).
-  const std::string_view url(head.target + t.origin_offset, t.origin_len);
-  const std::string_view path = t.path_len == 0 ? std::string_view("/") : url.substr(0, t.path_len);
-
-  RouteMatch m;
-  s.router.match(kind, method, path, &m);
-  if (m.result == RouteMatch::Result::Found && m.target.kind == RouteTarget::Kind::Static) {
-    const StaticResponse &sr = s.statics[m.target.index];
-    queue_.add_ready(seq, [&](std::string &out) { render(out, sr.head, sr.body, is_head, conn, s.date); });
-    log_answer(seq, AccessLog::status_of(sr.head), is_head ? 0 : sr.body.size());
-    mark_dirty();
-    return keep;
-  }
-  if (m.result == RouteMatch::Result::Found) {
-    ResponseCache *cache = s.cache_for(m.target.index);
-    if (cache && (kind == Method::Get || is_head) && r.body_len == 0 && !r.body_follows) {
-      answer_from_cache(seq, *cache, m.target.index, m, r, is_head, conn);
-      return keep;
-    }
-    dispatch_to_js(seq, m, r, is_head, conn);
-    return keep;
-  }
-  if (m.result == RouteMatch::Result::NotFound) {
-    if (s.files && answer_from_files(seq, kind, head, url, t, path, conn)) return keep;
-    if (s.fallback) {
-      // What neither a route nor a directory took goes to the app's fallback handler (app.fetch),
-      // as a route without params; a pattern tried on the way may have left some behind.
-      m.result = RouteMatch::Result::Found;
-      m.target = RouteTarget{RouteTarget::Kind::Dynamic, *s.fallback};
-      m.num_params = 0;
-      dispatch_to_js(seq, m, r, is_head, conn);
-      return keep;
-    }
-    deliver_error(seq, HttpError::NotFound, nullptr, is_head, conn);
-  } else if (s.not_allowed) {
-    m.result = RouteMatch::Result::Found;
-    m.target = RouteTarget{RouteTarget::Kind::Dynamic, *s.not_allowed};
-    m.num_params = 0;
-    dispatch_to_js(seq, m, r, is_head, conn);
-  } else {
-    deliver_error(seq, HttpError::MethodNotAllowed, m.allow, is_head, conn);
-  }
-  return keep;
-}
-
-bool Connection::dispatch_to_js(uint32_t seq, const RouteMatch &m, const ParsedRequest &r, bool is_head,
-                                ConnectionHeader conn, bool reserve) {
-  ServerContext &s = *ctx_;
-  const RequestHead &head = *r.head;
-  const RequestTarget &t = *r.target;
-  const std::string_view url(head.target + t.origin_offset, t.origin_len);
-  const uint32_t flags = (is_head ? batch::kFlagHead : 0) | (head.minor_version == 0 ? batch::kFlagHttp10 : 0) |
-                         (r.body_follows ? batch::kFlagBodyStream : 0);
-  if (s.batch.add(id_.slot, id_.serial, seq, m.target.index, flags, head, r.head_start, r.head_len, url,
-                  t.path_len, r.body, r.body_len, m)) {
-    ++s.stats.js_dispatches;
-    if (reserve) queue_.reserve(seq, is_head, conn, session_.started());
-    if (r.body_follows) {
-      body_ = std::make_unique<RequestBody>(seq, r.info->expect_continue);
-      last_body_progress_ = now();
-    }
-    return true;
-  }
-  // The batch buffers could not grow.
-  if (reserve) deliver_error(seq, HttpError::OutOfMemory, nullptr, is_head, conn);
-  return false;
-}
-
-bool Connection::answer_from_files(uint32_t seq, Method kind, const RequestHead &head, std::string_view url,
-                                   const RequestTarget &t, std::string_view path, ConnectionHeader conn) {
-  const bool has_query = url.size() > t.path_len;
-  const FileRequest request{kind, path, has_query ? url.substr(t.path_len + 1) : std::string_view(), has_query, &head};
-  FileReply reply;
-  StaticFiles &files = *ctx_->files;
-  files.handle(request, now(), &reply);
-  switch (reply.kind) {
-  case FileReply::Kind::Pass: files.done(); return false;
-  case FileReply::Kind::Error:
-    files.done();
-    deliver_error(seq, reply.error, reply.error == HttpError::MethodNotAllowed ? &kGetHead : nullptr,
-                  kind == Method::Head, conn);
-    return true;
-  case FileReply::Kind::Response: break;
-  }
-  if (reply.parts->empty() || reply.omit_body) {
-    // A small file from memory: the same path as a static route.
-    queue_.add_ready(seq, [&](std::string &out) { render(out, reply.head, reply.body, reply.omit_body, conn, ctx_->date); });
-    log_answer(seq, AccessLog::status_of(reply.head), reply.omit_body ? 0 : reply.body.size());
-    files.done();
-    mark_dirty();
-    return true;
-  }
-  uint64_t body_bytes = 0;
-  queue_.add_ready_parts(seq, [&](OutputQueue::Writer &w) {
-    render(w.bytes(), reply.head, reply.body, reply.omit_body, conn, ctx_->date);
-    if (reply.omit_body) return;
-    body_bytes = reply.body.size();
-    for (const BodyPart &part : *reply.parts) {
-      if (part.file.file) {
-        w.file(part.file);
-        body_bytes += part.file.length;
-      } else {
-        w.bytes().append(part.bytes);
-        body_bytes += part.bytes.size();
-      }
-    }
-  });
-  log_answer(seq, AccessLog::status_of(reply.head), body_bytes);
-  files.done();
-  mark_dirty();
-  return true;
-}
-
-BodyPlan Connection::plan_body(const RequestHead &head, const MessageInfo &, const RequestTarget &t,
-                               uint64_t default_limit) {
-  // Only a JS route can take a body as it comes, so the route is looked up now, at the end of the head.
-  const std::string_view method(head.method, head.method_len);
-  const std::string_view url(head.target + t.origin_offset, t.origin_len);
-  const std::string_view path = t.path_len == 0 ? std::string_view("/") : url.substr(0, t.path_len);
-  if (t.form == TargetForm::Asterisk) return BodyPlan{default_limit, false};
-  RouteMatch m;
-  ctx_->router.match(method_from(method), method, path, &m);
-  uint32_t handler;
-  if (m.result == RouteMatch::Result::Found && m.target.kind == RouteTarget::Kind::Dynamic) {
-    handler = m.target.index;
-  } else if (m.result == RouteMatch::Result::NotFound && ctx_->fallback) {
-    handler = *ctx_->fallback; // unless a mounted directory answers it: then its body is dropped
-  } else if (m.result == RouteMatch::Result::MethodNotAllowed && ctx_->not_allowed) {
-    handler = *ctx_->not_allowed;
-  } else {
-    return BodyPlan{default_limit, false};
-  }
-  if (handler >= ctx_->route_bodies.size()) return BodyPlan{default_limit, false};
-  const RouteBody &b = ctx_->route_bodies[handler];
-  return BodyPlan{b.has_limit ? b.limit : default_limit, b.stream};
-}
-
-void Connection::on_body_data(const char *data, size_t len) {
-  if (!body_ || phase_ == Phase::Closed) return; // a body no handler reads is dropped as it comes
-  try {
-    body_->append(data, len);
-  } catch (const std::exception &) {
-    return close(); // no memory for this body: its client gets a closed connection, the rest go on
-  }
-  last_body_progress_ = last_activity_;
-  body_progress();
-}
-
-void Connection::on_body_end() {
-  if (!body_ || phase_ == Phase::Closed) return;
-  body_->end();
-  body_progress();
-}
-
-void Connection::body_progress() {
-  if (body_->waiting()) {
-    body_->woken();
-    try {
-      ctx_->bodies_ready.push_back(id_);
-    } catch (...) {
-      // Out of memory: the reader hears nothing until the client goes away (then JS hears that).
-    }
-  }
-  if (body_->full()) update_watch();
-}
-
-Connection::BodyRead Connection::take_body(uint32_t seq, std::string *out, HttpError *error) {
-  if (phase_ == Phase::Closed || !body_ || body_->seq() != seq) return BodyRead::Gone;
-  if (body_->take_continue() && queue_.owes_js() && queue_.oldest_owed().seq == seq && !queue_.oldest_owed().streaming) {
-    // The client waits for this before it sends the body. Only the oldest response's 100 can go now;
-    // a client whose request waits behind another sends its body after its own timeout.
-    queue_.add_interim([](std::string &o) { o.append("HTTP/1.1 100 Continue\r\n\r\n"); });
-    mark_dirty();
-  }
-  const bool was_full = body_->full();
-  switch (body_->take(out)) {
-  case RequestBody::Take::Data:
-    if (was_full) {
-      update_watch(); // read the socket again; the client's time starts again too
-      last_body_progress_ = now();
-    }
-    return BodyRead::Data;
-  case RequestBody::Take::Wait: return BodyRead::Wait;
-  case RequestBody::Take::End:
-    body_.reset();
-    mark_dirty(); // pipelined requests behind it may go on
-    return BodyRead::End;
-  case RequestBody::Take::Error:
-    *error = body_->error();
-    body_.reset();
-    return BodyRead::Failed;
-  }
-  return BodyRead::Gone;
-}
-
-void Connection::drop_body(uint32_t seq) {
-  if (!body_ || body_->seq() != seq) return;
-  if (body_->receiving()) {
-    // Its response is complete and the rest of the body is unread: the connection ends after the
-    // response (its bytes would otherwise be taken for the next request; a client waiting for 100
-    // Continue may never send them).
-    end_with(seq);
-  }
-  body_.reset();
-  mark_dirty();
-}
-
-void Connection::on_continue() {
-  // An interim response may only go out when no response is owed before it.
-  if (queue_.owes_js()) return;
-  queue_.add_ready(next_seq_, [](std::string &out) { out.append("HTTP/1.1 100 Continue\r\n\r\n"); });
-  mark_dirty();
-}
-
 void Connection::on_error(HttpError e) {
   if (e != HttpError::OutOfMemory) ++ctx_->stats.parse_errors;
   if (session_.streaming_body() || (body_ && body_->receiving())) {
@@ -527,7 +205,7 @@ bool Connection::respond(uint32_t seq, uint32_t part_and_flags, std::string_view
       return true;
     }
     if (!owed) return false;
-    log_answer(seq, AccessLog::status_of(head), omitted ? 0 : body.size());
+    log_answer(seq, status_code(head), omitted ? 0 : body.size());
     mark_dirty(); // the flush resumes parsing if this drained a backlog: never inside a batch
     return true;
   }
@@ -582,19 +260,6 @@ bool Connection::respond_part(uint32_t seq, uint32_t part_and_flags, std::string
   }
   mark_dirty(); // the flush resumes parsing if this drained a backlog: never inside a batch
   return true;
-}
-
-void Connection::log_part(uint32_t seq, uint32_t part_and_flags, std::string_view head, std::string_view body) {
-  using response_record::Part;
-  AccessLog &log = *ctx_->access_log;
-  switch (static_cast<Part>(part_and_flags & response_record::kPartMask)) {
-  case Part::Whole: return log.finish(*log_, seq, AccessLog::status_of(head), body.size());
-  case Part::Start: return log.started(*log_, seq, AccessLog::status_of(head), body.size());
-  case Part::More: return log.sent(*log_, seq, body.size());
-  case Part::Last:
-  case Part::Abort: return log.finish(*log_, seq, 0, body.size()); // the status its start had
-  default: return;
-  }
 }
 
 void Connection::end_with(uint32_t seq) {

@@ -12,6 +12,11 @@
 //   Closed     the socket is being closed
 // No timeout ends a connection while a handler still owes it a response, unless the user set
 // requestTimeout; lingering starts only after the final byte went out and has a total cap.
+//
+// The members are defined in parts, so that each part reads on its own: connection.cc (reading,
+// writing, lifecycle, timeouts, errors), connection_route.cc (where a request goes),
+// connection_cache.cc (the micro-cache), connection_body.cc (a request body streaming to JS),
+// connection_preface.cc (the PROXY header), connection_log.cc (the access log).
 #pragma once
 
 #include <cstdint>

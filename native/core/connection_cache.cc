@@ -6,25 +6,12 @@
 
 #include "core/connection.h"
 #include "http/conditional.h"
+#include "http/field_name.h"
 #include "http/parser.h"
 #include "http/range.h"
 #include "http/response.h"
 
 namespace uvhttp {
-
-namespace {
-
-// Whether a request field has this (lower-case) name.
-bool field_is(const HeaderField &h, std::string_view lower) {
-  if (h.name_len != lower.size()) return false;
-  for (size_t i = 0; i < lower.size(); ++i) {
-    const char c = h.name[i] >= 'A' && h.name[i] <= 'Z' ? static_cast<char>(h.name[i] + 32) : h.name[i];
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
-
-} // namespace
 
 bool Connection::answer_from_cache(uint32_t seq, ResponseCache &cache, uint32_t handler, const RouteMatch &m,
                                    const ParsedRequest &r, bool is_head, ConnectionHeader conn) {
@@ -54,9 +41,9 @@ bool Connection::answer_from_cache(uint32_t seq, ResponseCache &cache, uint32_t 
     const HeaderField *inm = nullptr, *range = nullptr, *if_range = nullptr;
     for (size_t i = 0; i < head.num_headers; ++i) {
       const HeaderField &h = head.headers[i];
-      if (!hit->etag.empty() && field_is(h, "if-none-match")) inm = &h;
-      else if (field_is(h, "range")) range = &h;
-      else if (field_is(h, "if-range")) if_range = &h;
+      if (!hit->etag.empty() && field_name_is(h, "if-none-match")) inm = &h;
+      else if (field_name_is(h, "range")) range = &h;
+      else if (field_name_is(h, "if-range")) if_range = &h;
     }
     // A Range of a GET for a 200 answer, unless If-Range says the client's copy is another one
     // (RFC 9110 13.1.5). More than one range is answered whole, as a server may.
@@ -82,7 +69,7 @@ bool Connection::answer_from_cache(uint32_t seq, ResponseCache &cache, uint32_t 
     } else {
       const std::string_view aged = hit->head_at(t); // render adds Date and Connection
       queue_.add_ready(seq, [&](std::string &out) { render(out, aged, hit->body, is_head, conn, s.date); });
-      log_answer(seq, AccessLog::status_of(hit->head), is_head ? 0 : hit->body.size());
+      log_answer(seq, status_code(hit->head), is_head ? 0 : hit->body.size());
     }
     mark_dirty();
     return true;

@@ -6,6 +6,7 @@
 
 #include "handlers/file_path.h"
 #include "http/conditional.h"
+#include "http/field_name.h"
 #include "http/http_date.h"
 
 namespace uvhttp {
@@ -18,14 +19,6 @@ bool covers(std::string_view prefix, std::string_view path) {
 }
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-// name (as received) equals lower_name (lower case), ignoring case.
-bool name_is(const HeaderField &f, std::string_view lower_name) {
-  if (f.name_len != lower_name.size()) return false;
-  for (size_t i = 0; i < f.name_len; ++i)
-    if (lower(f.name[i]) != lower_name[i]) return false;
-  return true;
-}
 
 bool contains_ci(std::string_view haystack, std::string_view lower_needle) {
   if (haystack.size() < lower_needle.size()) return false;
@@ -41,7 +34,7 @@ std::string_view value_of(const HeaderField &f) { return std::string_view(f.valu
 
 template <typename F> void for_each_field(const RequestHead *head, std::string_view lower_name, F &&f) {
   for (size_t i = 0; i < head->num_headers; ++i)
-    if (name_is(head->headers[i], lower_name)) f(value_of(head->headers[i]));
+    if (field_name_is(head->headers[i], lower_name)) f(value_of(head->headers[i]));
 }
 
 void append_number(std::string &out, uint64_t n) {
@@ -108,26 +101,26 @@ struct StaticFiles::Headers {
       const HeaderField &f = h->headers[i];
       switch (f.name_len) {
       case 5:
-        if (name_is(f, "range")) range = value_of(f);
+        if (field_name_is(f, "range")) range = value_of(f);
         break;
       case 6:
-        if (name_is(f, "accept") && contains_ci(value_of(f), "text/html")) accepts_html = true;
+        if (field_name_is(f, "accept") && contains_ci(value_of(f), "text/html")) accepts_html = true;
         break;
       case 8:
-        if (name_is(f, "if-match")) if_match = true;
-        else if (name_is(f, "if-range")) if_range = value_of(f);
+        if (field_name_is(f, "if-match")) if_match = true;
+        else if (field_name_is(f, "if-range")) if_range = value_of(f);
         break;
       case 13:
-        if (name_is(f, "if-none-match")) if_none_match = true;
+        if (field_name_is(f, "if-none-match")) if_none_match = true;
         break;
       case 15:
-        if (name_is(f, "accept-encoding")) accept_encoding = true;
+        if (field_name_is(f, "accept-encoding")) accept_encoding = true;
         break;
       case 17:
-        if (name_is(f, "if-modified-since")) if_modified_since = value_of(f);
+        if (field_name_is(f, "if-modified-since")) if_modified_since = value_of(f);
         break;
       case 19:
-        if (name_is(f, "if-unmodified-since")) if_unmodified_since = value_of(f);
+        if (field_name_is(f, "if-unmodified-since")) if_unmodified_since = value_of(f);
         break;
       }
     }

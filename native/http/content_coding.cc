@@ -2,6 +2,8 @@
 
 #include "http/content_coding.h"
 
+#include "http/field_name.h"
+
 namespace uvhttp {
 namespace {
 
@@ -20,26 +22,16 @@ bool is_tchar(char c) {
   }
 }
 
-bool equals_lower(std::string_view s, std::string_view lower) {
-  if (s.size() != lower.size()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
-
 constexpr int kIdentity = -3;
 constexpr int kStar = -2;
 constexpr int kOther = -1;
 
 int coding_of(std::string_view token) {
   if (token == "*") return kStar;
-  if (equals_lower(token, "identity")) return kIdentity;
-  if (equals_lower(token, "br")) return static_cast<int>(ContentCoding::Br);
-  if (equals_lower(token, "gzip") || equals_lower(token, "x-gzip")) return static_cast<int>(ContentCoding::Gzip);
-  if (equals_lower(token, "zstd")) return static_cast<int>(ContentCoding::Zstd);
+  if (token_is(token, "identity")) return kIdentity;
+  if (token_is(token, "br")) return static_cast<int>(ContentCoding::Br);
+  if (token_is(token, "gzip") || token_is(token, "x-gzip")) return static_cast<int>(ContentCoding::Gzip);
+  if (token_is(token, "zstd")) return static_cast<int>(ContentCoding::Zstd);
   return kOther;
 }
 

@@ -11,27 +11,14 @@
 #include <cstring>
 
 #include "http/authority.h"
+#include "http/field_name.h"
 
 namespace uvhttp {
 namespace {
 
 constexpr uint64_t kMaxContentLength = INT64_MAX;  // what the JS side and off_t can represent
 
-inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 inline bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-// s[0, n) equals the lower-case literal lit, ignoring ASCII case. The caller has checked the length.
-inline bool iequals(const char *s, const char *lit, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    if (ascii_lower(s[i]) != lit[i]) return false;
-  }
-  return true;
-}
-
-template <size_t N>
-inline bool is_named(const char *s, size_t n, const char (&lit)[N]) {
-  return n == N - 1 && iequals(s, lit, N - 1);
-}
 
 inline bool is_tchar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
@@ -119,7 +106,7 @@ bool add_coding(Scan &s, const char *e, size_t n) {
   while (i < n && is_ows(e[i])) ++i;
   bool has_params = i < n;
   if (has_params && e[i] != ';') return false;
-  if (is_named(e, name_len, "chunked")) {
+  if (token_is({e, name_len}, "chunked")) {
     if (has_params) return false;
     ++s.chunked_count;
     s.last_coding_chunked = true;
@@ -147,7 +134,7 @@ bool analyze_message(const RequestHead &head, MessageInfo *out, std::string_view
     const HeaderField &h = head.headers[i];
     switch (h.name_len) {
       case 4:
-        if (is_named(h.name, h.name_len, "host")) {
+        if (field_name_is(h, "host")) {
           if (++s.host_fields > 1) return fail(out, MessageError::DuplicateHost);
           // RFC 9112 3.2: an invalid Host value gets a 400 like a missing or repeated one.
           out->host_known = same_bytes(h.value, h.value_len, known_host);
@@ -157,22 +144,22 @@ bool analyze_message(const RequestHead &head, MessageInfo *out, std::string_view
         }
         break;
       case 6:
-        if (is_named(h.name, h.name_len, "expect")) {
-          if (!is_named(h.value, h.value_len, "100-continue")) return fail(out, MessageError::BadExpect);
+        if (field_name_is(h, "expect")) {
+          if (!token_is({h.value, h.value_len}, "100-continue")) return fail(out, MessageError::BadExpect);
           s.expect_continue = true;
         }
         break;
       case 10:
-        if (is_named(h.name, h.name_len, "connection")) {
+        if (field_name_is(h, "connection")) {
           for_each_element(h.value, h.value_len, [&s](const char *e, size_t n) {
-            if (is_named(e, n, "close")) s.conn_close = true;
-            else if (is_named(e, n, "keep-alive")) s.conn_keep_alive = true;
+            if (token_is({e, n}, "close")) s.conn_close = true;
+            else if (token_is({e, n}, "keep-alive")) s.conn_keep_alive = true;
             return true;
           });
         }
         break;
       case 14:
-        if (is_named(h.name, h.name_len, "content-length")) {
+        if (field_name_is(h, "content-length")) {
           // Repeats are tolerated only when they all carry the same value (RFC 9110 8.6): an
           // upstream may have merged duplicate fields. Any disagreement is a smuggling attempt.
           bool ok = for_each_element(h.value, h.value_len, [&](const char *e, size_t n) {
@@ -187,7 +174,7 @@ bool analyze_message(const RequestHead &head, MessageInfo *out, std::string_view
         }
         break;
       case 17:
-        if (is_named(h.name, h.name_len, "transfer-encoding")) {
+        if (field_name_is(h, "transfer-encoding")) {
           s.te_present = true;
           bool ok = for_each_element(h.value, h.value_len,
                                      [&s](const char *e, size_t n) { return add_coding(s, e, n); });

@@ -2,6 +2,8 @@
 
 #include "http/range.h"
 
+#include "http/field_name.h"
+
 namespace uvhttp {
 namespace {
 
@@ -20,14 +22,6 @@ bool number(std::string_view s, size_t *i, uint64_t *out) {
   }
   *out = v;
   return *i > start;
-}
-
-bool is_bytes_unit(std::string_view s) {
-  static constexpr char kUnit[] = "bytes";
-  if (s.size() != 5) return false;
-  for (size_t i = 0; i < 5; ++i)
-    if ((s[i] | 0x20) != kUnit[i]) return false;
-  return true;
 }
 
 enum class Spec : uint8_t { Invalid, Dropped, Kept };
@@ -63,7 +57,7 @@ RangeResult parse_range(std::string_view value, uint64_t size, ByteRange *out, s
   *count = 0;
   while (!value.empty() && is_ows(value.front())) value.remove_prefix(1);
   size_t eq = value.find('=');
-  if (eq == std::string_view::npos || !is_bytes_unit(value.substr(0, eq))) return RangeResult::Ignore;
+  if (eq == std::string_view::npos || !token_is(value.substr(0, eq), "bytes")) return RangeResult::Ignore;
   std::string_view set = value.substr(eq + 1);
 
   size_t specs = 0;  // range-specs seen, satisfiable or not

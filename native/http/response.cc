@@ -49,4 +49,15 @@ void render(std::string &out, std::string_view head, std::string_view body, bool
   }
 }
 
+int status_code(std::string_view head) {
+  // "HTTP/1.1 200 ...": the version is not looked at, every head was made by the server or its JS side.
+  if (head.size() < 12 || head[8] != ' ') return 0;
+  int v = 0;
+  for (size_t i = 9; i < 12; ++i) {
+    if (head[i] < '0' || head[i] > '9') return 0;
+    v = v * 10 + (head[i] - '0');
+  }
+  return v;
+}
+
 } // namespace uvhttp

@@ -29,4 +29,9 @@ struct StaticResponse {
 void render(std::string &out, std::string_view head, std::string_view body, bool omit_body,
             ConnectionHeader conn, const DateCache &date);
 
+// The status code of a response head ("HTTP/1.1 200 OK\r\n..."), for those that record an answer whose
+// head came ready-made (a static route's, a file's, JS's). 0 when the head does not start with a
+// status line.
+int status_code(std::string_view head);
+
 } // namespace uvhttp

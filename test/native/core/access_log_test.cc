@@ -178,13 +178,6 @@ void reopen() {
         "a path in a missing directory: ENOENT");
 }
 
-void status_of() {
-  check(AccessLog::status_of("HTTP/1.1 200 OK\r\n") == 200, "200");
-  check(AccessLog::status_of("HTTP/1.1 404 Not Found\r\n") == 404, "404");
-  check(AccessLog::status_of("HTTP/1.1 20") == 0, "short");
-  check(AccessLog::status_of("HTTP/1.1 2x0 OK\r\n") == 0, "not digits");
-}
-
 } // namespace
 
 int main() {
@@ -195,7 +188,6 @@ int main() {
   common_and_escaping();
   json();
   reopen();
-  status_of();
   std::system(("rm -rf '" + dir + "'").c_str());
   return check::summary("access_log");
 }

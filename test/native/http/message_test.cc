@@ -7,6 +7,7 @@
 
 #include "http/message.h"
 #include "check.h"
+#include "http/field_name.h"
 #include "http/parser.h"
 
 using uvhttp::HeaderField;
@@ -254,9 +255,46 @@ void test_raw_fields() {
   check(!uvhttp::analyze_message(head, &m) && m.error == MessageError::MissingHost, "no fields at all");
 }
 
+// The one case-insensitive comparison every header lookup and token match goes through.
+void test_field_name() {
+  using uvhttp::field_name_is;
+  using uvhttp::token_is;
+  check(token_is("content-length", "content-length"), "same bytes");
+  check(token_is("Content-Length", "content-length"), "capitalized");
+  check(token_is("CONTENT-LENGTH", "content-length"), "upper case");
+  check(token_is("cOnTeNt-LeNgTh", "content-length"), "mixed case");
+  check(token_is("AZ", "az"), "the first and last letters fold");
+  check(token_is("", ""), "both empty");
+  check(!token_is("host", "hos"), "longer than the name");
+  check(!token_is("hos", "host"), "a prefix of the name");
+  check(!token_is("", "a"), "empty against a name");
+  check(!token_is("hosts", "host"), "the name is a prefix of it");
+  check(!token_is("content-lengtx", "content-length"), "the last byte differs");
+  check(!token_is("xontent-length", "content-length"), "the first byte differs");
+  // Only letters fold: a fold by adding 32 (or OR-ing 0x20) to every byte would take '\r' for '-',
+  // '@' for '`', '[' for '{' and a byte above 0x7f for another.
+  check(!token_is("a\rb", "a-b"), "CR is not '-'");
+  check(!token_is("content\rlength", "content-length"), "CR in place of '-' in a name");
+  check(!token_is("@", "`"), "'@' is not '`'");
+  check(!token_is("[", "{"), "'[' is not '{'");
+  check(!token_is("\xc1", "\xe1"), "bytes above 0x7f do not fold");
+  check(token_is("x-gzip", "x-gzip") && token_is("100-CONTINUE", "100-continue"), "digits and '-' compare as they are");
+  // The caller writes the lower-case side: an upper-case letter there matches nothing.
+  check(!token_is("HOST", "HOST") && !token_is("host", "Host"), "an upper-case literal matches nothing");
+
+  const char bytes[] = "Hostname: x";
+  const HeaderField host{bytes, 4, bytes + 10, 1};
+  check(field_name_is(host, "host"), "a field's name is its name_len bytes, not up to NUL");
+  check(!field_name_is(host, "hostname"), "bytes past name_len are not the name");
+  const HeaderField inm{"If-None-Match", 13, "", 0};
+  check(field_name_is(inm, "if-none-match"), "field name, mixed case");
+  check(!field_name_is(inm, "if-match") && !field_name_is(inm, "if-none-matc"), "other names");
+}
+
 }  // namespace
 
 int main() {
+  test_field_name();
   test_defaults();
   test_host();
   test_host_grammar();

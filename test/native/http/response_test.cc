@@ -38,10 +38,38 @@ void rendering() {
               "close: " + out);
 }
 
+void status_codes() {
+  struct Case {
+    const char *head;
+    int code;
+    const char *what;
+  };
+  const Case cases[] = {
+      {"HTTP/1.1 200 OK\r\n", 200, "200"},
+      {"HTTP/1.1 404 Not Found\r\nContent-Length: 1\r\n", 404, "404 with fields"},
+      {"HTTP/1.0 304 Not Modified\r\n", 304, "HTTP/1.0"},
+      {"HTTP/1.1 100 Continue\r\n\r\n", 100, "interim"},
+      {"HTTP/1.1 204", 204, "exactly the status line's first 12 bytes"},
+      {"HTTP/1.1 599 Custom\r\n", 599, "a code the server has no phrase for"},
+      {"", 0, "empty"},
+      {"HTTP/1.1 20", 0, "cut in the code"},
+      {"HTTP/1.1 2x0 OK\r\n", 0, "not digits"},
+      {"HTTP/1.1 -20 OK\r\n", 0, "a sign"},
+      {"HTTP/1.1  200 OK\r\n", 0, "two spaces"},
+      {"HTTP/1.1\t200 OK\r\n", 0, "no space after the version"},
+      {"Content-Length: 2\r\n", 0, "no status line"},
+  };
+  for (const Case &c : cases) {
+    const int got = uvhttp::status_code(c.head);
+    check::that(got == c.code, std::string(c.what) + ": got " + std::to_string(got));
+  }
+}
+
 } // namespace
 
 int main() {
   dates();
   rendering();
+  status_codes();
   return check::summary("response");
 }
