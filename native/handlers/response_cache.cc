@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "http/field_name.h"
+#include "http/response.h"
 #include "http/session.h"
 
 namespace uvhttp {
@@ -19,13 +21,6 @@ bool cacheable_status(int status) {
 }
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-bool equals_lower(std::string_view s, std::string_view lower_name) {
-  if (s.size() != lower_name.size()) return false;
-  for (size_t i = 0; i < s.size(); ++i)
-    if (lower(s[i]) != lower_name[i]) return false;
-  return true;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -53,7 +48,7 @@ bool list_has(std::string_view list, std::string_view lower_token) {
     std::string_view item = trim(list.substr(0, comma));
     const size_t eq = item.find('=');
     if (eq != std::string_view::npos) item = trim(item.substr(0, eq));
-    if (equals_lower(item, lower_token)) return true;
+    if (token_is(item, lower_token)) return true;
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
@@ -70,16 +65,6 @@ bool is_tchar(char c) {
   return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-int status_of(std::string_view head) {
-  if (head.size() < 12 || head[8] != ' ') return 0;
-  int v = 0;
-  for (size_t i = 9; i < 12; ++i) {
-    if (head[i] < '0' || head[i] > '9') return 0;
-    v = v * 10 + (head[i] - '0');
-  }
-  return v;
-}
-
 } // namespace
 
 bool unframe_streamed(std::string_view head, std::string_view framed_body, std::string *whole_head, std::string *body) {
@@ -90,10 +75,10 @@ bool unframe_streamed(std::string_view head, std::string_view framed_body, std::
   uint64_t length = 0;
   bool ok = true;
   each_field(head, [&](std::string_view name, std::string_view value) {
-    if (equals_lower(name, "transfer-encoding")) {
-      chunked = equals_lower(value, "chunked");
+    if (token_is(name, "transfer-encoding")) {
+      chunked = token_is(value, "chunked");
       ok = ok && chunked; // JS frames with chunked or nothing else
-    } else if (equals_lower(name, "content-length")) {
+    } else if (token_is(name, "content-length")) {
       has_length = !value.empty();
       for (const char c : value) {
         ok = ok && c >= '0' && c <= '9' && length < UINT64_MAX / 10;
@@ -127,7 +112,7 @@ void ResponseCache::append_values(std::string *out, const std::vector<std::strin
     bool found = false;
     for (size_t i = 0; i < head.num_headers; ++i) {
       const HeaderField &h = head.headers[i];
-      if (!equals_lower(std::string_view(h.name, h.name_len), name)) continue;
+      if (!field_name_is(h, name)) continue;
       if (found) out->push_back(',');
       out->append(h.value, h.value_len);
       found = true;
@@ -176,13 +161,13 @@ std::string_view CachedResponse::head_at(uint64_t now_ms) {
   return aged_head_;
 }
 
-int CachedResponse::status() const { return status_of(head); }
+int CachedResponse::status() const { return status_code(head); }
 
 std::string CachedResponse::partial_head(const ByteRange *range, uint64_t now_ms) const {
   // Its own fields but the framing ones, which now describe the part (RFC 9110 15.3.7).
   std::string out = range ? "HTTP/1.1 206 Partial Content\r\n" : "HTTP/1.1 416 Range Not Satisfiable\r\n";
   each_field(head, [&](std::string_view name, std::string_view value) {
-    if (equals_lower(name, "content-length") || equals_lower(name, "content-range")) return;
+    if (token_is(name, "content-length") || token_is(name, "content-range")) return;
     out.append(name.data(), name.size()).append(": ").append(value.data(), value.size()).append("\r\n");
   });
   const std::string size = std::to_string(body.size());
@@ -211,14 +196,14 @@ CachedResponse *ResponseCache::find(const std::string &key, uint64_t now_ms, boo
 }
 
 bool ResponseCache::shareable(std::string_view head, std::vector<std::string> *variant_fields) const {
-  if (!cacheable_status(status_of(head))) return false;
+  if (!cacheable_status(status_code(head))) return false;
   bool ok = true;
   std::vector<std::string> extra;
   each_field(head, [&](std::string_view name, std::string_view value) {
-    if (equals_lower(name, "set-cookie")) ok = false;
-    else if (equals_lower(name, "cache-control")) {
+    if (token_is(name, "set-cookie")) ok = false;
+    else if (token_is(name, "cache-control")) {
       if (list_has(value, "no-store") || list_has(value, "private") || list_has(value, "no-cache")) ok = false;
-    } else if (equals_lower(name, "vary")) {
+    } else if (token_is(name, "vary")) {
       std::string_view list = value;
       while (ok && !list.empty()) {
         const size_t comma = list.find(',');
@@ -284,7 +269,7 @@ bool ResponseCache::offer(std::string_view primary, std::string_view raw_request
 
   std::string etag;
   each_field(head, [&](std::string_view name, std::string_view value) {
-    if (equals_lower(name, "etag")) etag.assign(value.data(), value.size());
+    if (token_is(name, "etag")) etag.assign(value.data(), value.size());
   });
   CachedResponse response;
   response.head.assign(head.data(), head.size());

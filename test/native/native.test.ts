@@ -148,7 +148,7 @@ describe('native/handlers (C++ unit tests)', () => {
   it('file_path_test (every short path against a decode-then-split reference)', () =>
     buildAndRun('handlers/file_path_test', 'file_path', [], ['native/handlers/file_path.cc']), timeoutMs);
   it('response_cache_test (keys, freshness, what may be shared, LRU bounds, purge)', () =>
-    buildAndRun('handlers/response_cache_test', 'response_cache', [], ['native/handlers/response_cache.cc']), timeoutMs);
+    buildAndRun('handlers/response_cache_test', 'response_cache', [], ['native/handlers/response_cache.cc', 'native/http/response.cc', 'native/http/date_cache.cc']), timeoutMs);
   it('open_file_cache_test (revalidation by the clock, LRU limits, descriptors held after eviction)', () =>
     buildAndRun('handlers/open_file_cache_test', 'open_file_cache', [], [
       'native/http/message.cc', 'native/handlers/open_file_cache.cc', 'native/io/file_io.cc', 'native/http/http_date.cc',
