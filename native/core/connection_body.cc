@@ -12,8 +12,7 @@ BodyPlan Connection::plan_body(const RequestHead &head, const MessageInfo &, con
                                uint64_t default_limit) {
   // Only a JS route can take a body as it comes, so the route is looked up now, at the end of the head.
   const std::string_view method(head.method, head.method_len);
-  const std::string_view url(head.target + t.origin_offset, t.origin_len);
-  const std::string_view path = t.path_len == 0 ? std::string_view("/") : url.substr(0, t.path_len);
+  const std::string_view path = route_path(std::string_view(head.target, head.target_len), t);
   if (t.form == TargetForm::Asterisk) return BodyPlan{default_limit, false};
   RouteMatch m;
   ctx_->router.match(method_from(method), method, path, &m);

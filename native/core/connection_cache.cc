@@ -119,8 +119,7 @@ void Connection::redispatch(uint32_t seq, const std::string &request) {
                             &t, &error);
   if (ok) {
     const std::string_view method(head.method, head.method_len);
-    const std::string_view url(head.target + t.origin_offset, t.origin_len);
-    ctx_->router.match(method_from(method), method, t.path_len == 0 ? std::string_view("/") : url.substr(0, t.path_len), &m);
+    ctx_->router.match(method_from(method), method, route_path(std::string_view(head.target, head.target_len), t), &m);
     ok = m.result == RouteMatch::Result::Found && m.target.kind == RouteTarget::Kind::Dynamic;
   }
   if (ok) {

@@ -55,7 +55,7 @@ bool Connection::route_request(uint32_t seq, const ParsedRequest &r) {
   }
   // Absolute-form is routed by its path; an empty path means "/" (RFC 9110 4.2.3).
   const std::string_view url(head.target + t.origin_offset, t.origin_len);
-  const std::string_view path = t.path_len == 0 ? std::string_view("/") : url.substr(0, t.path_len);
+  const std::string_view path = route_path(std::string_view(head.target, head.target_len), t);
 
   RouteMatch m;
   s.router.match(kind, method, path, &m);

@@ -36,6 +36,11 @@ struct RequestTarget {
   size_t path_len;       // path only
 };
 
+// The path a request is routed by: the target's path, or "/" for an empty one (RFC 9110 4.2.3).
+inline std::string_view route_path(std::string_view target, const RequestTarget &t) {
+  return t.path_len == 0 ? std::string_view("/") : target.substr(t.origin_offset, t.path_len);
+}
+
 // Classifies target for method (both as received; methods are case-sensitive, so "connect" is an
 // ordinary extension method). Returns true and fills *out, or returns false and sets *error to
 // ConnectNotSupported (501) for any CONNECT request, whatever its target, or BadTargetForm (400) for

@@ -226,9 +226,25 @@ void test_error_rows() {
   row(uvhttp::error_for(uvhttp::MessageError::BadHost), 400, "invalid host header");
 }
 
+void test_route_path() {
+  const auto path_of = [](std::string_view method, std::string_view target) {
+    uvhttp::RequestTarget t{};
+    uvhttp::HttpError e{};
+    if (!uvhttp::classify_target(method, target, &t, &e)) return std::string("(refused)");
+    return std::string(uvhttp::route_path(target, t));
+  };
+  check(path_of("GET", "/a/b?x=1") == "/a/b", "origin-form: the path before the query");
+  check(path_of("GET", "/") == "/", "origin-form: /");
+  check(path_of("GET", "http://h.example/p?q") == "/p", "absolute-form: the path after the authority");
+  check(path_of("GET", "http://h.example") == "/", "absolute-form, empty path: /");
+  check(path_of("GET", "http://h.example?q=1") == "/", "absolute-form, empty path with a query: /");
+  check(path_of("OPTIONS", "*") == "/", "asterisk-form: an empty path");
+}
+
 }  // namespace
 
 int main() {
+  test_route_path();
   test_origin_form();
   test_absolute_form();
   test_asterisk_form();
