@@ -313,7 +313,9 @@ void Connection::flush() {
 
 void Connection::write_output() {
   size_t sent = 0;
-  const OutputQueue::WriteResult r = queue_.write(fd_, &sent);
+  // Finishing with nothing owed: these are the last bytes, and after_output() closes or shuts down
+  // the sending side as soon as they are out, which sends what MSG_MORE kept back with the FIN.
+  const OutputQueue::WriteResult r = queue_.write(fd_, &sent, phase_ == Phase::Finishing && !queue_.owes_js());
   if (sent > 0) {
     ctx_->stats.bytes_written += sent;
     last_write_progress_ = last_activity_ = now();
@@ -347,8 +349,10 @@ void Connection::after_output() {
   if (phase_ != Phase::Finishing || write_blocked_ || !queue_.idle()) return;
   if (peer_ended_) return close();
   if (!session_.discarded_input()) {
-    // A clean final request (Connection: close, HTTP/1.0): close at once, as nginx does, unless a
-    // last look finds input after all -- closing with unread input sends RST.
+    // A clean final request (Connection: close, HTTP/1.0): close at once, as nginx does, unless input
+    // may be waiting -- closing with unread input sends RST. When the last read ran the socket dry
+    // and no edge came since, nothing is; otherwise a last look says.
+    if (!poller_.input_pending()) return close();
     const long n = poller_.receive(ctx_->read_buffer.get(), ServerContext::kReadBufferSize);
     if (n <= 0) return close(); // nothing waiting (EAGAIN), the peer's FIN, or an error
     ctx_->stats.bytes_read += static_cast<uint64_t>(n);

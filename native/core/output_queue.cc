@@ -80,7 +80,7 @@ size_t OutputQueue::drop_after(uint32_t seq) {
   return owed_by_js;
 }
 
-OutputQueue::WriteResult OutputQueue::write(socket_t fd, size_t *sent) {
+OutputQueue::WriteResult OutputQueue::write(socket_t fd, size_t *sent, bool before_close) {
   *sent = 0;
   while (ready_bytes_ > 0) {
     if (*sent >= kWriteBudget) return WriteResult::Yielded; // the socket is still writable: back soon
@@ -93,7 +93,7 @@ OutputQueue::WriteResult OutputQueue::write(socket_t fd, size_t *sent) {
       if (n == 0) return WriteResult::Failed; // the file shrank under its Content-Length: end the response
     } else if (segments_.size() == 1) {
       // The common case: this iteration's responses in one segment.
-      n = sock_send(fd, front.bytes.data() + front_sent_, front.bytes.size() - front_sent_);
+      n = sock_send(fd, front.bytes.data() + front_sent_, front.bytes.size() - front_sent_, before_close);
     } else {
       IoSlice slices[kMaxIoSlices];
       int count = 0;
@@ -103,7 +103,7 @@ OutputQueue::WriteResult OutputQueue::write(socket_t fd, size_t *sent) {
         const size_t skip = i == 0 ? front_sent_ : 0;
         if (seg.bytes.size() > skip) slices[count++] = IoSlice{seg.bytes.data() + skip, seg.bytes.size() - skip};
       }
-      n = sock_sendv(fd, slices, count);
+      n = sock_sendv(fd, slices, count, before_close);
     }
     if (n < 0) {
       const int err = last_socket_error();

@@ -272,8 +272,9 @@ public:
 
   // Sends ready bytes until done or the socket is full; *sent counts the bytes that went out. One
   // call sends at most kWriteBudget bytes (then says Yielded, and writability brings it back), so a
-  // fast reader of a large file cannot keep the loop from the other connections.
-  WriteResult write(socket_t fd, size_t *sent);
+  // fast reader of a large file cannot keep the loop from the other connections. before_close: the
+  // connection closes once these bytes are out and nothing else is owed (socket_io.h says why).
+  WriteResult write(socket_t fd, size_t *sent, bool before_close = false);
 
   bool idle() const { return slots_.empty() && ready_bytes_ == 0; }
   // Gives back what an idle queue keeps for the next response (the last small segment, the slot

@@ -42,6 +42,10 @@ public:
   // A send found the socket full (EAGAIN): on_writable comes when it has room again. A write that
   // stopped with room left (its budget spent) does not call this, and is delivered again at once.
   void send_blocked() { ready_ &= static_cast<uint8_t>(~kWritable); }
+  // Whether input may be waiting unread. Epoll: false once a read ran the socket dry and no edge (nor
+  // a hang-up) came since, which is what nginx checks before closing without lingering. uv_poll_t
+  // cannot tell: always true there.
+  bool input_pending() const { return uv_ != nullptr || (ready_ & (kReadable | kHungUp)) != 0; }
   void close();
 
 private:

@@ -116,6 +116,32 @@ describe('connection lifecycle', () => {
     });
   });
 
+  // The last bytes before a close go out with MSG_MORE so that the FIN rides on them; bytes that a
+  // still-owed answer will follow must not, or the kernel holds them back for 200 ms.
+  it('answers ready before a final request whose handler still runs go out at once, not held for the close', async () => {
+    const s = await start((app) => {
+      app.get('/now', () => 'now');
+      app.get('/later', async () => {
+        await sleep(600);
+        return 'later';
+      });
+    });
+    const firstAfter: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const c = await connect(s.port);
+      const sent = Date.now();
+      await c.write(Buffer.concat([get('/now'), buildRequest('GET', '/later', { headers: { Connection: 'close' } })]));
+      const [first] = await within(c.read(1), 5000, 'the first answer');
+      firstAfter.push(Date.now() - sent);
+      expect([first!.status, first!.text]).toEqual([200, 'now']);
+      const [second] = await within(c.read(1), 5000, 'the final answer');
+      expect([second!.text, tokens(second!.headers.connection)]).toEqual(['later', ['close']]);
+      expect(Date.now() - sent).toBeGreaterThanOrEqual(550);
+    }
+    // Held back, every round takes 200 ms or more; the fastest of three rounds is far below that.
+    expect(Math.min(...firstAfter), `first answers after ${firstAfter.join(', ')} ms`).toBeLessThan(100);
+  });
+
   it(`close() lets a ${SLOW_MS} ms handler finish, ends idle connections at once and refuses new ones`, async () => {
     let entered = false;
     let handlerDoneMs: number | undefined;
