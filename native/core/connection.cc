@@ -289,12 +289,6 @@ void Connection::notify_drained() {
 
 // Output ---------------------------------------------------------------------------------------
 
-void Connection::mark_dirty() {
-  if (dirty_) return;
-  dirty_ = true;
-  ctx_->dirty.push_back(id_);
-}
-
 void Connection::flush() {
   dirty_ = false;
   if (phase_ == Phase::Open && session_.paused() && !backlogged() && !ctx_->in_batch) {
@@ -339,10 +333,6 @@ void Connection::write_output() {
   // backlog that this write cleared.
   if (was_blocked || !poller_.reading()) update_watch();
   after_output();
-}
-
-void Connection::enter_finishing() {
-  if (phase_ == Phase::Open) phase_ = Phase::Finishing;
 }
 
 void Connection::after_output() {

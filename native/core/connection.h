@@ -130,9 +130,16 @@ private:
   void write_output();
   // Moves the lifecycle on once the output is idle: linger or close.
   void after_output();
-  void enter_finishing();
+  // Inline: every request passes here, from the several files the members are defined in.
+  void enter_finishing() {
+    if (phase_ == Phase::Open) phase_ = Phase::Finishing;
+  }
   void update_watch();
-  void mark_dirty();
+  void mark_dirty() {
+    if (dirty_) return;
+    dirty_ = true;
+    ctx_->dirty.push_back(id_); // never allocates: the server keeps room for every connection
+  }
   // Too much unsent output, or too many requests waiting for JS: stop taking requests for now.
   bool backlogged() const;
   // Hands a request to a JS handler through the batch (a 500 when the batch cannot grow).
