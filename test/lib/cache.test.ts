@@ -353,6 +353,55 @@ describe('route option cache', () => {
       expect(s.app.stats().handlerTimeouts).toBe(1);
     });
 
+    it("a streamed leader's client leaves mid-stream: nothing is kept, and each waiter runs the handler", async () => {
+      let runs = 0;
+      const s = await server((app) =>
+        app.get('/stream-left', async (req: any, res: any) => {
+          const n = ++runs;
+          await res.write(`part ${n} `);
+          await sleep(150);
+          res.end('end');
+        }, { cache: { ttl: 60_000 } }),
+      );
+      const leader = await RawClient.connect(s.port);
+      await leader.write(get('/stream-left'));
+      await sleep(40);
+      const waiting = many(s, 3, '/stream-left');
+      await sleep(40);
+      leader.destroy();
+      const answers = await waiting;
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(answers.map((r) => r.text).sort()).toEqual(['part 2 end', 'part 3 end', 'part 4 end']);
+      await sleep(200); // the first handler's end comes, for a connection that has gone
+      expect(s.app.stats().cache).toMatchObject({ stores: 0, entries: 0 });
+      expect((await one(s, '/stream-left')).text).toBe('part 5 end');
+    });
+
+    it('a streamed answer that fails midway is never kept nor served to another client', async () => {
+      let runs = 0;
+      const s = await startApp(
+        (app) =>
+          app.get('/stream-fails', async (req: any, res: any) => {
+            const n = ++runs;
+            await res.write(`partial ${n} `);
+            if (n === 1) throw new Error('the source failed');
+            res.end('whole');
+          }, { cache: { ttl: 60_000 } }),
+        { onError: () => {} } as never,
+      );
+      started.push(s);
+      const failed = await RawClient.connect(s.port);
+      await failed.write(get('/stream-fails'));
+      expect(await failed.waitForEnd(5000), 'the failed stream ends its connection').toBe(true);
+      expect(failed.received.toString('latin1')).toMatch(/partial 1 /);
+      expect(failed.received.toString('latin1')).not.toContain('whole');
+      const second = await one(s, '/stream-fails');
+      expect([second.text, second.headers.age]).toEqual(['partial 2 whole', undefined]);
+      const hit = await one(s, '/stream-fails');
+      expect([hit.text, hit.headers.age]).toEqual(['partial 2 whole', '0']);
+      expect(runs).toBe(2);
+    });
+
     it("the leader's client leaves: the waiters are still answered", async () => {
       let runs = 0;
       const s = await server((app) =>
