@@ -60,11 +60,6 @@ constexpr std::string_view kSecondary("\n\x02", 2);
 // A waiter's head was parsed once with the session's room for fields: it parses again with as much.
 constexpr size_t kMaxRequestFields = Session::kMaxHeaders;
 
-bool is_tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
 } // namespace
 
 bool unframe_streamed(std::string_view head, std::string_view framed_body, std::string *whole_head, std::string *body) {

@@ -12,6 +12,18 @@
 
 namespace uvhttp {
 
+// tchar (RFC 9110 5.6.2): the bytes a token, such as a field name or a coding, is made of.
+inline bool is_tchar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
 // token equals lower (lower case), ignoring ASCII case. Only letters fold: '-' never matches '\r'.
 inline bool token_is(std::string_view token, std::string_view lower) {
   if (token.size() != lower.size()) return false;

@@ -20,17 +20,6 @@ constexpr uint64_t kMaxContentLength = INT64_MAX;  // what the JS side and off_t
 
 inline bool is_ows(char c) { return c == ' ' || c == '\t'; }
 
-inline bool is_tchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Calls f(element, length) for each element of a comma-separated list value (RFC 9110 5.6.1), with
 // OWS trimmed; empty elements are passed too, the caller decides what they mean. Stops when f
 // returns false and returns false.
